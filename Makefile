@@ -1,0 +1,120 @@
+# dcswarm - Docker Cloud service API and stackfiles on Docker swarm mode.
+#
+#   make            build ./dcswarm
+#   make test       install missing Debian packages, then run every test:
+#                   unit (cmocka), golden, schema cross-check, engine lab
+#   make check      the same tests built with ASan + UBSan
+#   make golden-update   rewrite tests/golden/*/expected.* for review
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+PKGS     := libcurl jansson yaml-0.1 libevent libevent_pthreads
+
+CC       ?= cc
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -DDCS_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/gen
+CFLAGS   += -std=c17 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lcrypto -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(wildcard src/translate/*.c src/swarm/*.c src/http/*.c) \
+            $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/schemas.o
+SCHEMAS  := $(sort $(wildcard schemas/*.json))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# cmocka tests that need a live engine (DOCKER_HOST): run by the lab.
+ENGINE_SRC := $(wildcard tests/engine/test_*.c)
+ENGINE_BIN := $(ENGINE_SRC:tests/engine/%.c=$(BUILD)/engine-tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all test check unit golden schema-check engine-test e2e golden-update \
+        install clean deps bench docs-check
+all: dcswarm
+
+dcswarm: $(BUILD)/dcswarm
+	@cp $< $@
+
+$(BUILD)/dcswarm: $(BUILD)/obj/src/main.o $(BUILD)/libdcswarm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libdcswarm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The JSON Schemas are compiled into the binary, so that what the code
+# validates against is exactly what schemas/ holds.
+$(BUILD)/gen/schemas.c: $(SCHEMAS) scripts/embed-schemas.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-schemas.sh $(SCHEMAS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/schemas.o: $(BUILD)/gen/schemas.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdcswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/engine-tests/%: tests/engine/%.c $(BUILD)/libdcswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libdcswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@sh scripts/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+golden: dcswarm
+	@sh tests/golden/run.sh ./dcswarm
+
+golden-update: dcswarm
+	@DCS_GOLDEN_UPDATE=1 sh tests/golden/run.sh ./dcswarm
+
+schema-check:
+	@/usr/bin/python3 tests/schema_check.py
+
+docs-check: dcswarm
+	@sh tests/docs-check.sh ./dcswarm
+
+engine-test: dcswarm $(ENGINE_BIN)
+	@DCS_BUILD=$(BUILD) sh tests/lab/run-tests.sh ./dcswarm
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(ENGINE_BIN)
+	@sh tests/run-all.sh "$(BUILD)" ./dcswarm
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT='-O1 -g' test
+
+bench: dcswarm $(BENCH_BIN)
+
+install: dcswarm
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dcswarm/schemas
+	install -m 0755 dcswarm $(DESTDIR)$(PREFIX)/bin/dcswarm
+	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/dcswarm/schemas/
+
+clean:
+	rm -rf build build-san dcswarm
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

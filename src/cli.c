@@ -1,0 +1,103 @@
+/* cli.c - what the commands share: files, environment, messages. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+#define MAX_INPUT (256u * 1024u * 1024u)
+
+char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    char *buf = NULL, *p;
+    size_t cap = 0, n = 0, got;
+
+    if (!f) {
+        dcs_error_set(err, NULL, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        if (n + 65536 + 1 > cap) {
+            cap = cap ? cap * 2 : 131072;
+            if (cap > MAX_INPUT + 65536 + 1 || !(p = realloc(buf, cap))) {
+                dcs_error_set(err, NULL, "'%s' is larger than %u MB", path,
+                              MAX_INPUT >> 20);
+                goto fail;
+            }
+            buf = p;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        dcs_error_set(err, NULL, "cannot read '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    buf[n] = 0;
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    if (f != stdin)
+        fclose(f);
+    return NULL;
+}
+
+json_t *dcs_environ_json(void)
+{
+    json_t *env = json_object();
+    char **e;
+
+    for (e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        char name[4096];
+        if (!eq || (size_t)(eq - *e) >= sizeof(name))
+            continue;
+        memcpy(name, *e, (size_t)(eq - *e));
+        name[eq - *e] = 0;
+        json_object_set_new(env, name, json_string(eq + 1));
+    }
+    return env;
+}
+
+void dcs_print_error(const char *source, const struct dcs_error *err)
+{
+    if (err->line > 0)
+        fprintf(stderr, "dcswarm: %s:%d:%d: %s\n", source, err->line, err->column,
+                err->text);
+    else if (err->path[0])
+        fprintf(stderr, "dcswarm: %s:%s: %s\n", source, err->path, err->text);
+    else
+        fprintf(stderr, "dcswarm: %s: %s\n", source, err->text);
+}
+
+void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
+{
+    const json_t *w;
+    size_t i;
+
+    if (as_json) {
+        json_dumpf(warnings, stderr, JSON_INDENT(2));
+        fputc('\n', stderr);
+        return;
+    }
+    json_array_foreach(warnings, i, w)
+        fprintf(stderr, "%s:%s:%s: %s\n", source,
+                json_string_value(json_object_get(w, "service")),
+                json_string_value(json_object_get(w, "field")),
+                json_string_value(json_object_get(w, "message")));
+}
+
+int dcs_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}

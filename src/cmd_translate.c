@@ -1,0 +1,237 @@
+/* cmd_translate.c - dcswarm translate: stackfiles and API bodies to specs. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "translate/translate.h"
+
+static const char usage_text[] =
+    "usage: dcswarm translate [-f FILE|-] [-o spec|compose|cloud] [--stack NAME]\n"
+    "                         [--strict] [--input-format FORMAT] [--namespace NS]\n"
+    "                         [--warnings-json] [--no-interpolate]\n"
+    "\n"
+    "Translate Docker Cloud services to Docker swarm.  The input is a stackfile\n"
+    "(docker-cloud.yml, tutum.yml, stackfile.yml) or Docker Cloud API JSON: a\n"
+    "create or PATCH body, a service object, a list export or a stack body.\n"
+    "Without -f, the first of docker-cloud.yml, docker-cloud.yaml, tutum.yml,\n"
+    "tutum.yaml, stackfile.yml in this directory or a parent is read.\n"
+    "\n"
+    "  -f, --file FILE        input file, - for standard input\n"
+    "  -o, --output FORMAT    spec     {\"networks\": [...], \"services\": [ServiceSpec]}\n"
+    "                                  for POST /networks/create, /services/create\n"
+    "                         compose  a compose file (3.8) for docker stack deploy\n"
+    "                         cloud    the Docker Cloud service objects these specs\n"
+    "                                  read back as (a list export)\n"
+    "      --stack NAME       name services <NAME>_<service> and label them with\n"
+    "                         the stack, as docker stack deploy does\n"
+    "      --strict           refuse (exit 3) when a field cannot be carried over\n"
+    "                         exactly (an approximate or kept warning)\n"
+    "      --input-format F   auto, stackfile, create, patch, service, list, stack\n"
+    "      --namespace NS     the Docker Cloud namespace (user or organisation)\n"
+    "      --warnings-json    print warnings on stderr as one JSON array\n"
+    "      --no-interpolate   do not replace ${VAR} in stackfiles\n"
+    "\n"
+    "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.\n"
+    "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
+
+struct translate_args {
+    const char *file;
+    const char *output;
+    int strict, warnings_json, no_interpolate;
+    struct dcs_translate_opts opts;
+};
+
+static int parse_args(int argc, char **argv, struct translate_args *a)
+{
+    static const struct option longopts[] = {
+        {"file", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"stack", required_argument, NULL, 's'},
+        {"strict", no_argument, NULL, 'S'},
+        {"input-format", required_argument, NULL, 'i'},
+        {"namespace", required_argument, NULL, 'n'},
+        {"warnings-json", no_argument, NULL, 'w'},
+        {"no-interpolate", no_argument, NULL, 'I'},
+        {NULL, 0, NULL, 0}};
+    int c, f;
+
+    a->output = "spec";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': a->file = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 's': a->opts.stack = optarg; break;
+        case 'S': a->strict = 1; break;
+        case 'n': a->opts.namespace_ = optarg; break;
+        case 'w': a->warnings_json = 1; break;
+        case 'I': a->no_interpolate = 1; break;
+        case 'i':
+            if ((f = dcs_input_format_parse(optarg)) < 0) {
+                fprintf(stderr, "dcswarm translate: unknown input format '%s'\n", optarg);
+                return -1;
+            }
+            a->opts.format = (enum dcs_input_format)f;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dcswarm translate: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (strcmp(a->output, "spec") && strcmp(a->output, "compose") &&
+        strcmp(a->output, "cloud")) {
+        fprintf(stderr, "dcswarm translate: -o takes spec, compose or cloud, "
+                "not '%s'\n", a->output);
+        return -1;
+    }
+    return 0;
+}
+
+/* The docker-cloud CLI looked here and in every parent directory. */
+static char *find_stackfile(void)
+{
+    static const char *const names[] = {"docker-cloud.yml", "docker-cloud.yaml",
+                                        "tutum.yml", "tutum.yaml", "stackfile.yml"};
+    char dir[4096], path[4200];
+
+    if (!getcwd(dir, sizeof(dir)))
+        return NULL;
+    for (;;) {
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+            if (access(path, R_OK) == 0)
+                return strdup(path);
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            break;
+        *slash = 0;
+    }
+    return NULL;
+}
+
+static bool is_lossy(const json_t *warnings)
+{
+    const json_t *w;
+    size_t i;
+
+    json_array_foreach(warnings, i, w) {
+        const char *c = json_string_value(json_object_get(w, "class"));
+        if (!strcmp(c, "approximate") || !strcmp(c, "kept"))
+            return true;
+    }
+    return false;
+}
+
+static json_t *cloud_output(const json_t *result, const struct dcs_translate_opts *o,
+                            struct dcs_error *err)
+{
+    json_t *objects = json_array(), *spec, *svc, *obj;
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", o->namespace_, NULL, NULL, NULL};
+    size_t i;
+
+    json_array_foreach(json_object_get(result, "services"), i, spec) {
+        svc = json_pack("{s:O}", "Spec", spec);
+        obj = dcs_reverse(svc, &ctx, err);
+        json_decref(svc);
+        if (!obj) {
+            json_decref(objects);
+            return NULL;
+        }
+        json_array_append_new(objects, obj);
+    }
+    return json_pack("{s:{s:I, s:n, s:i, s:n, s:I}, s:o}", "meta", "limit",
+                     (json_int_t)json_array_size(objects), "next", "offset", 0,
+                     "previous", "total_count", (json_int_t)json_array_size(objects),
+                     "objects", objects);
+}
+
+static int write_output(const struct translate_args *a, const json_t *result,
+                        struct dcs_error *err)
+{
+    json_t *doc;
+    char *text;
+
+    if (!strcmp(a->output, "compose")) {
+        text = dcs_compose_yaml(result, a->opts.stack, err);
+        if (!text)
+            return DCS_ERR;
+        fputs(text, stdout);
+        free(text);
+        return DCS_OK;
+    }
+    doc = !strcmp(a->output, "cloud") ? cloud_output(result, &a->opts, err)
+                                      : json_incref((json_t *)result);
+    if (!doc)
+        return DCS_ERR;
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+    fputc('\n', stdout);
+    json_decref(doc);
+    return DCS_OK;
+}
+
+static int run_translate(int argc, char **argv)
+{
+    struct translate_args a = {0};
+    struct dcs_error err;
+    json_t *warnings = json_array(), *env = NULL, *entries = NULL, *result = NULL;
+    char *found = NULL, *text = NULL;
+    size_t len;
+    int rc = DCS_EXIT_INVALID;
+
+    dcs_error_clear(&err);
+    if (parse_args(argc, argv, &a)) {
+        fputs(usage_text, stderr);
+        json_decref(warnings);
+        return DCS_EXIT_USAGE;
+    }
+    if (!a.file && !(a.file = found = find_stackfile())) {
+        fprintf(stderr, "dcswarm translate: no docker-cloud.yml, tutum.yml or "
+                "stackfile.yml here or in a parent directory; give one with -f\n");
+        json_decref(warnings);
+        return DCS_EXIT_USAGE;
+    }
+    a.opts.source = a.file;
+    if (!a.no_interpolate)
+        a.opts.env = env = dcs_environ_json();
+    if (!(text = dcs_read_file(a.file, &len, &err)) ||
+        !(entries = dcs_load_services(text, len, &a.opts, warnings, &err)) ||
+        !(result = dcs_forward(entries, &a.opts, NULL, warnings, &err))) {
+        dcs_print_error(a.file, &err);
+        goto out;
+    }
+    dcs_print_warnings(a.file, warnings, a.warnings_json);
+    if (a.strict && is_lossy(warnings)) {
+        fprintf(stderr, "dcswarm: %s: refused by --strict: the fields warned "
+                "about above cannot be carried over exactly\n", a.file);
+        rc = DCS_EXIT_STRICT;
+        goto out;
+    }
+    if (write_output(&a, result, &err)) {
+        dcs_print_error(a.file, &err);
+        goto out;
+    }
+    rc = fflush(stdout) ? DCS_EXIT_INVALID : DCS_EXIT_OK;
+out:
+    json_decref(result);
+    json_decref(entries);
+    json_decref(warnings);
+    json_decref(env);
+    free(text);
+    free(found);
+    return rc;
+}
+
+const struct dcs_cmd dcs_cmd_translate = {
+    .name = "translate",
+    .summary = "translate stackfiles or Docker Cloud JSON to swarm specs or compose",
+    .usage = usage_text,
+    .run = run_translate,
+};

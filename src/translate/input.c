@@ -1,0 +1,306 @@
+/*
+ * input.c - detect what the user gave us and load every service in it.
+ *
+ * Formats: stackfile YAML (top-level service name -> settings), and the JSON
+ * shapes the Docker Cloud API used: a create or PATCH body, a service object,
+ * a list export {"meta", "objects"}, a stack body {"name", "services"}.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "translate/interp.h"
+#include "translate/normalize.h"
+#include "translate/translate.h"
+#include "translate/yaml_load.h"
+
+static const struct {
+    const char *word;
+    enum dcs_input_format format;
+} format_words[] = {
+    {"auto", DCS_INPUT_AUTO},       {"stackfile", DCS_INPUT_STACKFILE},
+    {"create", DCS_INPUT_CREATE},   {"patch", DCS_INPUT_PATCH},
+    {"service", DCS_INPUT_SERVICE}, {"list", DCS_INPUT_LIST},
+    {"stack", DCS_INPUT_STACK},
+};
+#define N_FORMATS (sizeof(format_words) / sizeof(format_words[0]))
+
+int dcs_input_format_parse(const char *word)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (!strcmp(word, format_words[i].word))
+            return (int)format_words[i].format;
+    return -1;
+}
+
+const char *dcs_input_format_name(enum dcs_input_format f)
+{
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (format_words[i].format == f)
+            return format_words[i].word;
+    return "?";
+}
+
+/* Prefix err->path with "service:" so the CLI prints file:service:field. */
+static void error_in_service(struct dcs_error *err, const char *service)
+{
+    char joined[DCS_ERROR_PATH_LEN];
+
+    if (!err)
+        return;
+    snprintf(joined, sizeof(joined), "%s:%s", service, err->path);
+    memcpy(err->path, joined, sizeof(joined));
+}
+
+static bool valid_service_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n > 63 || !isalnum((unsigned char)name[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+            return false;
+    return true;
+}
+
+static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
+                         json_t *spelling)
+{
+    json_t *name = json_object_get(service, "name");
+
+    return json_pack("{s:O*, s:s, s:o, s:o, s:o}", "name", name, "format", format,
+                     "service", service, "readonly",
+                     readonly ? readonly : json_object(), "spelling",
+                     spelling ? spelling : json_object());
+}
+
+static int add_entry(json_t *entries, json_t *entry, struct dcs_error *err)
+{
+    const char *name = json_string_value(json_object_get(entry, "name"));
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(entries, i, e)
+        if (name && !strcmp(name, json_string_value(json_object_get(e, "name")))) {
+            json_decref(entry);
+            return dcs_error_set(err, name, "the service name \"%s\" is used "
+                                 "twice; names are unique in a stack", name);
+        }
+    return json_array_append_new(entries, entry);
+}
+
+static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind kind,
+                        const char *where, struct dcs_error *err)
+{
+    json_t *ro = NULL, *svc;
+
+    if (!json_is_object(raw))
+        return dcs_error_set(err, where, "expected a service object");
+    svc = dcs_normalize_api(raw, kind, &ro, err);
+    if (!svc) {
+        const char *n = json_string_value(json_object_get(raw, "name"));
+        error_in_service(err, n ? n : where);
+        return DCS_ERR;
+    }
+    return add_entry(entries, entry_new("api", svc, ro, NULL), err);
+}
+
+static int load_stackfile_one(json_t *entries, const char *name, const json_t *raw,
+                              const struct dcs_translate_opts *opts,
+                              json_t *warnings, struct dcs_error *err)
+{
+    json_t *copy, *svc, *spelling = NULL;
+
+    if (!valid_service_name(name))
+        return dcs_error_set(err, name, "expected a service name (letters, "
+                             "digits, '-' and '_', at most 63 characters, "
+                             "starting with a letter or digit), got \"%s\"", name);
+    if (!json_is_object(raw))
+        return dcs_error_set(err, name, "expected a mapping of service settings");
+    copy = json_deep_copy(raw);
+    if (opts->env && dcs_interpolate(copy, opts->env, name, "", warnings, err)) {
+        json_decref(copy);
+        error_in_service(err, name);
+        return DCS_ERR;
+    }
+    svc = dcs_normalize_stackfile(name, copy, opts->env, &spelling, warnings, err);
+    json_decref(copy);
+    if (!svc) {
+        error_in_service(err, name);
+        return DCS_ERR;
+    }
+    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling), err);
+}
+
+static int load_stackfile(json_t *entries, const json_t *doc,
+                          const struct dcs_translate_opts *opts, json_t *warnings,
+                          struct dcs_error *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (json_is_null(doc))
+        return dcs_error_set(err, NULL, "the stackfile is empty: expected "
+                             "service names with their settings");
+    if (!json_is_object(doc))
+        return dcs_error_set(err, NULL, "expected a stackfile: a mapping of "
+                             "service names to their settings");
+    if (json_is_object(json_object_get(doc, "services")) &&
+        json_object_get(doc, "version"))
+        return dcs_error_set(err, "version", "this is a Compose file (version "
+                             "and services keys), not a Docker Cloud stackfile: "
+                             "deploy it with 'docker stack deploy'");
+    json_object_foreach((json_t *)doc, key, v)
+        if (load_stackfile_one(entries, key, v, opts, warnings, err))
+            return DCS_ERR;
+    return DCS_OK;
+}
+
+/* Stack bodies hold services in API form (Go) or stackfile form (CLIs). */
+static bool looks_like_stackfile_service(const json_t *svc)
+{
+    static const char *const sf_only[] = {
+        "ports", "expose", "environment", "links", "volumes", "volumes_from",
+        "command", "restart", "mem_limit", "memswap_limit", NULL};
+
+    for (const char *const *k = sf_only; *k; k++)
+        if (json_object_get(svc, *k))
+            return true;
+    return !json_object_get(svc, "container_ports") &&
+           !json_object_get(svc, "container_envvars") &&
+           !json_object_get(svc, "linked_to_service") &&
+           !json_object_get(svc, "bindings") &&
+           !json_object_get(svc, "run_command") &&
+           json_is_string(json_object_get(svc, "image")) &&
+           !json_object_get(svc, "autorestart");
+}
+
+static int load_list(json_t *entries, const json_t *items, enum dcs_api_kind kind,
+                     const char *field, const struct dcs_translate_opts *opts,
+                     json_t *warnings, struct dcs_error *err)
+{
+    size_t i;
+    json_t *item;
+    char where[64];
+
+    if (!json_is_array(items))
+        return dcs_error_set(err, field, "expected a list of services");
+    json_array_foreach(items, i, item) {
+        snprintf(where, sizeof(where), "%s[%zu]", field, i);
+        if (!strcmp(field, "services") && json_is_object(item) &&
+            looks_like_stackfile_service(item)) {
+            const char *n = json_string_value(json_object_get(item, "name"));
+            if (!n)
+                return dcs_error_set(err, where, "missing required field \"name\"");
+            if (load_stackfile_one(entries, n, item, opts, warnings, err))
+                return DCS_ERR;
+            continue;
+        }
+        if (load_api_one(entries, item, kind, where, err))
+            return DCS_ERR;
+    }
+    return DCS_OK;
+}
+
+static enum dcs_input_format detect_json(const json_t *doc)
+{
+    if (json_is_array(doc))
+        return DCS_INPUT_LIST;
+    if (json_object_get(doc, "objects") && json_object_get(doc, "meta"))
+        return DCS_INPUT_LIST;
+    if (json_is_array(json_object_get(doc, "services")))
+        return DCS_INPUT_STACK;
+    if (json_object_get(doc, "uuid") || json_object_get(doc, "resource_uri") ||
+        json_object_get(doc, "image_name"))
+        return DCS_INPUT_SERVICE;
+    if (json_object_get(doc, "image") || json_object_get(doc, "image_tag"))
+        return DCS_INPUT_CREATE;
+    return DCS_INPUT_PATCH;
+}
+
+static json_t *parse_text(const char *text, size_t len, bool as_json,
+                          struct dcs_error *err)
+{
+    json_error_t jerr;
+    json_t *doc;
+
+    if (!as_json)
+        return dcs_yaml_load(text, len, err);
+    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!doc) {
+        dcs_error_set(err, NULL, "invalid JSON: %s", jerr.text);
+        if (err) {
+            err->line = jerr.line;
+            err->column = jerr.column;
+        }
+    }
+    return doc;
+}
+
+static bool starts_like_json(const char *text, size_t len)
+{
+    size_t i = 0;
+
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+        i = 3;
+    while (i < len && isspace((unsigned char)text[i]))
+        i++;
+    return i < len && (text[i] == '{' || text[i] == '[');
+}
+
+static int load_doc(json_t *entries, const json_t *doc, enum dcs_input_format f,
+                    const struct dcs_translate_opts *opts, json_t *warnings,
+                    struct dcs_error *err)
+{
+    const json_t *objects;
+
+    switch (f) {
+    case DCS_INPUT_STACKFILE:
+        return load_stackfile(entries, doc, opts, warnings, err);
+    case DCS_INPUT_CREATE:
+        return load_api_one(entries, doc, DCS_API_CREATE, "", err);
+    case DCS_INPUT_PATCH:
+        return load_api_one(entries, doc, DCS_API_PATCH, "", err);
+    case DCS_INPUT_SERVICE:
+        return load_api_one(entries, doc, DCS_API_OBJECT, "", err);
+    case DCS_INPUT_LIST:
+        objects = json_is_array(doc) ? doc : json_object_get(doc, "objects");
+        return load_list(entries, objects, DCS_API_OBJECT,
+                         json_is_array(doc) ? "" : "objects", opts, warnings, err);
+    case DCS_INPUT_STACK:
+        return load_list(entries, json_object_get(doc, "services"),
+                         DCS_API_CREATE, "services", opts, warnings, err);
+    default:
+        return dcs_error_set(err, NULL, "unknown input format");
+    }
+}
+
+json_t *dcs_load_services(const char *text, size_t len,
+                          const struct dcs_translate_opts *opts,
+                          json_t *warnings, struct dcs_error *err)
+{
+    enum dcs_input_format f = opts->format;
+    bool as_json = f != DCS_INPUT_STACKFILE &&
+                   (f != DCS_INPUT_AUTO || starts_like_json(text, len));
+    json_t *doc, *entries;
+
+    doc = parse_text(text, len, as_json, err);
+    if (!doc)
+        return NULL;
+    if (f == DCS_INPUT_AUTO)
+        f = as_json ? detect_json(doc) : DCS_INPUT_STACKFILE;
+    if (as_json && f != DCS_INPUT_LIST && !json_is_object(doc)) {
+        json_decref(doc);
+        dcs_error_set(err, NULL, "expected a JSON object");
+        return NULL;
+    }
+    entries = json_array();
+    if (load_doc(entries, doc, f, opts, warnings, err)) {
+        json_decref(entries);
+        entries = NULL;
+    }
+    json_decref(doc);
+    return entries;
+}

@@ -1,0 +1,118 @@
+/* ports.c - container_ports <-> EndpointSpec.Ports. */
+#include <stdio.h>
+#include <string.h>
+
+#include "translate/fields.h"
+
+static bool host_net(const struct fwd *f)
+{
+    const char *net = json_string_value(json_object_get(f->svc, "net"));
+    return net && !strcmp(net, "host");
+}
+
+static bool same_published(const json_t *a, const json_t *b)
+{
+    return json_equal(json_object_get(a, "PublishedPort"),
+                      json_object_get(b, "PublishedPort")) &&
+           json_equal(json_object_get(a, "Protocol"), json_object_get(b, "Protocol"));
+}
+
+int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    json_t *ports = json_array(), *p, *q;
+    size_t i, j;
+
+    json_array_foreach(v, i, p) {
+        const json_t *outer = json_object_get(p, "outer_port");
+        if (!json_is_true(json_object_get(p, "published")))
+            continue; /* kept in dcswarm.spec: link variables use it */
+        q = json_pack("{s:O, s:O, s:s}", "Protocol", json_object_get(p, "protocol"),
+                      "TargetPort", json_object_get(p, "inner_port"), "PublishMode",
+                      host_net(f) ? "host" : "ingress");
+        if (json_is_integer(outer))
+            json_object_set(q, "PublishedPort", (json_t *)outer);
+        json_array_foreach(ports, j, p)
+            if (json_object_get(q, "PublishedPort") && same_published(p, q)) {
+                json_decref(q);
+                json_decref(ports);
+                dcs_error_set(err, NULL, "outer port %lld/%s is published twice",
+                              (long long)json_integer_value(outer),
+                              json_string_value(json_object_get(p, "Protocol")));
+                snprintf(err->path, sizeof(err->path), "%s[%zu]",
+                         dcs_spelling(f->spelling, "container_ports"), i);
+                return DCS_ERR;
+            }
+        json_array_append_new(ports, q);
+    }
+    if (json_array_size(ports))
+        json_object_set(dcs_obj(f->spec, "EndpointSpec"), "Ports", ports);
+    json_decref(ports);
+    return DCS_OK;
+}
+
+static bool port_matches(const json_t *kept, const json_t *sw)
+{
+    return json_integer_value(json_object_get(kept, "inner_port")) ==
+               json_integer_value(json_object_get(sw, "TargetPort")) &&
+           !strcmp(json_string_value(json_object_get(kept, "protocol")),
+                   json_string_value(json_object_get(sw, "Protocol"))
+                   ? json_string_value(json_object_get(sw, "Protocol")) : "tcp");
+}
+
+/* The port the engine really published (dynamic ones are in Endpoint). */
+static json_t *published_port(const struct rev *r, const json_t *sw)
+{
+    const json_t *actual = json_object_get(json_object_get(r->service, "Endpoint"),
+                                           "Ports");
+    const json_t *p;
+    size_t i;
+
+    if (json_integer_value(json_object_get(sw, "PublishedPort")) > 0)
+        return json_integer(json_integer_value(json_object_get(sw, "PublishedPort")));
+    json_array_foreach(actual, i, p)
+        if (json_equal(json_object_get(p, "TargetPort"), json_object_get(sw, "TargetPort")) &&
+            json_equal(json_object_get(p, "Protocol"), json_object_get(sw, "Protocol")) &&
+            json_integer_value(json_object_get(p, "PublishedPort")) > 0)
+            return json_integer(json_integer_value(json_object_get(p, "PublishedPort")));
+    return json_null();
+}
+
+static json_t *dc_port(const struct rev *r, const json_t *sw)
+{
+    const char *proto = json_string_value(json_object_get(sw, "Protocol"));
+
+    return json_pack("{s:s, s:I, s:o, s:b}", "protocol", proto ? proto : "tcp",
+                     "inner_port", json_integer_value(json_object_get(sw, "TargetPort")),
+                     "outer_port", published_port(r, sw), "published", 1);
+}
+
+/* Kept order and unpublished ports from dcswarm.spec; published ones as
+ * swarm has them now. */
+void dcs_rev_ports(struct rev *r, const char *field)
+{
+    const json_t *sw = json_object_get(json_object_get(r->spec, "EndpointSpec"), "Ports");
+    json_t *out = json_array(), *k, *s;
+    json_t *used = json_array();
+    size_t i, j;
+
+    for (i = 0; i < json_array_size(sw); i++)
+        json_array_append_new(used, json_false());
+
+    json_array_foreach(dcs_kept(r, field), i, k) {
+        if (!json_is_true(json_object_get(k, "published"))) {
+            json_array_append(out, k);
+            continue;
+        }
+        json_array_foreach(sw, j, s)
+            if (!json_is_true(json_array_get(used, j)) && port_matches(k, s)) {
+                json_array_append_new(out, dc_port(r, s));
+                json_array_set_new(used, j, json_true());
+                break;
+            }
+    }
+    json_array_foreach(sw, j, s)
+        if (!json_is_true(json_array_get(used, j)))
+            json_array_append_new(out, dc_port(r, s));
+    json_decref(used);
+    json_object_set_new(r->out, field, out);
+}

@@ -1,0 +1,273 @@
+/*
+ * reverse.c - an Engine service (+ its tasks) -> the Docker Cloud service
+ * object with every attribute of the reference, typed as documented.
+ * Mapped fields come from what swarm runs; kept ones from dcswarm.spec.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "translate/datetime.h"
+#include "translate/fields.h"
+
+static json_t *parse_label(const json_t *labels, const char *key, json_t *dflt)
+{
+    const char *text = json_string_value(json_object_get(labels, key));
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+
+    if (!v || json_typeof(v) != json_typeof(dflt)) {
+        json_decref(v);
+        return dflt;
+    }
+    json_decref(dflt);
+    return v;
+}
+
+static void set_resource_uri(struct rev *r, const char *uuid)
+{
+    const struct dcs_reverse_ctx *c = r->ctx;
+    char uri[512];
+
+    if (!uuid) {
+        json_object_set_new(r->out, "resource_uri", json_null());
+        return;
+    }
+    snprintf(uri, sizeof(uri), "%s%s%sservice/%s/",
+             c->api_prefix ? c->api_prefix : "/api/app/v1/",
+             c->namespace_ ? c->namespace_ : "", c->namespace_ ? "/" : "", uuid);
+    json_object_set_new(r->out, "resource_uri", json_string(uri));
+}
+
+static const json_t *lifecycle_get(const json_t *lc, const char *key)
+{
+    return json_object_get(lc, key);
+}
+
+static void set_datetime(json_t *out, const char *field, const json_t *lc,
+                         const char *key)
+{
+    const char *v = json_string_value(lifecycle_get(lc, key));
+    char buf[DCS_DATETIME_LEN];
+
+    if (v && dcs_datetime_from_engine(v, buf))
+        json_object_set_new(out, field, json_string(buf));
+    else
+        json_object_set_new(out, field, json_null());
+}
+
+/* Task counts: current = not shut down; running; stopped = exited. */
+struct counts {
+    long long current, running, stopped;
+};
+
+static struct counts count_tasks(const json_t *tasks)
+{
+    struct counts c = {0, 0, 0};
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach(tasks, i, t) {
+        const char *desired = json_string_value(json_object_get(t, "DesiredState"));
+        const char *state = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
+        if (!desired || strcmp(desired, "running"))
+            continue;
+        c.current++;
+        if (state && !strcmp(state, "running"))
+            c.running++;
+        else if (state && (!strcmp(state, "complete") || !strcmp(state, "failed") ||
+                           !strcmp(state, "shutdown")))
+            c.stopped++;
+    }
+    return c;
+}
+
+static long long desired_count(const struct rev *r, const struct counts *c)
+{
+    const json_t *mode = json_object_get(r->spec, "Mode");
+
+    if (json_object_get(mode, "Global"))
+        return c->current;
+    return json_integer_value(json_object_get(json_object_get(mode, "Replicated"),
+                                              "Replicas"));
+}
+
+static const char *compute_state(const struct rev *r, const json_t *lc,
+                                 const struct counts *c)
+{
+    const char *phase = json_string_value(lifecycle_get(lc, "state"));
+    const char *update = json_string_value(json_object_get(
+        json_object_get(r->service, "UpdateStatus"), "State"));
+    long long want = desired_count(r, c);
+
+    if (phase && !strcmp(phase, "terminated"))
+        return "Terminated";
+    if (!r->ctx->tasks)
+        return phase && !strcmp(phase, "stopped") ? "Stopped" : "Not running";
+    if (update && (!strcmp(update, "updating") || !strcmp(update, "rollback_started")))
+        return "Redeploying";
+    if (want == 0)
+        return c->running ? "Stopping"
+               : phase && !strcmp(phase, "stopped") ? "Stopped" : "Not running";
+    if (c->running >= want)
+        return "Running";
+    if (c->running == 0)
+        return "Starting";
+    return "Partly running";
+}
+
+static void set_containers(struct rev *r)
+{
+    json_t *list = json_array();
+    const json_t *t;
+    size_t i;
+    char uuid[37], uri[512];
+
+    json_array_foreach(r->ctx->tasks, i, t) {
+        const char *desired = json_string_value(json_object_get(t, "DesiredState"));
+        if (!desired || strcmp(desired, "running"))
+            continue;
+        dcs_uuid_for("task", NULL, json_string_value(json_object_get(t, "ID")), uuid);
+        snprintf(uri, sizeof(uri), "%s%s%scontainer/%s/",
+                 r->ctx->api_prefix ? r->ctx->api_prefix : "/api/app/v1/",
+                 r->ctx->namespace_ ? r->ctx->namespace_ : "",
+                 r->ctx->namespace_ ? "/" : "", uuid);
+        json_array_append_new(list, json_string(uri));
+    }
+    json_object_set_new(r->out, "containers", list);
+}
+
+static void set_public_dns(struct rev *r)
+{
+    const char *name = json_string_value(json_object_get(r->out, "name"));
+    const char *dom = r->ctx->public_domain;
+    char dns[512];
+
+    if (!dom || !name) {
+        json_object_set_new(r->out, "public_dns", json_null());
+        return;
+    }
+    snprintf(dns, sizeof(dns), "%s.%s%ssvc.%s", name,
+             r->ctx->namespace_ ? r->ctx->namespace_ : "",
+             r->ctx->namespace_ ? "." : "", dom);
+    json_object_set_new(r->out, "public_dns", json_string(dns));
+}
+
+/* Well-known names for the ports people publish most. */
+static const char *port_name(long long port)
+{
+    static const struct { long long port; const char *name; } known[] = {
+        {21, "ftp"}, {22, "ssh"}, {25, "smtp"}, {53, "domain"}, {80, "http"},
+        {443, "https"}, {3306, "mysql"}, {5432, "postgresql"}, {6379, "redis"},
+        {27017, "mongodb"}, {5672, "amqp"}, {11211, "memcache"}, {8080, "http-alt"}};
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (known[i].port == port)
+            return known[i].name;
+    return "";
+}
+
+static void decorate_ports(struct rev *r)
+{
+    const char *dns = json_string_value(json_object_get(r->out, "public_dns"));
+    json_t *p;
+    size_t i;
+    char uri[600];
+
+    json_array_foreach(json_object_get(r->out, "container_ports"), i, p) {
+        long long inner = json_integer_value(json_object_get(p, "inner_port"));
+        const json_t *outer = json_object_get(p, "outer_port");
+        const char *name = port_name(inner);
+        const char *scheme = !strcmp(name, "http") ? "http" : !strcmp(name, "https")
+                             ? "https" : json_string_value(json_object_get(p, "protocol"));
+        json_object_set_new(p, "port_name", json_string(name));
+        if (dns && json_is_integer(outer)) {
+            snprintf(uri, sizeof(uri), "%s://%s:%lld/", scheme, dns,
+                     (long long)json_integer_value(outer));
+            json_object_set_new(p, "endpoint_uri", json_string(uri));
+        } else {
+            json_object_set_new(p, "endpoint_uri", json_null());
+        }
+    }
+}
+
+static void set_calculated_envvars(struct rev *r)
+{
+    json_t *out = json_array(), *e;
+    const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
+    size_t i;
+
+    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e)
+        json_array_append_new(out, json_pack("{s:O, s:O, s:s}", "key",
+                                             json_object_get(e, "key"), "value",
+                                             json_object_get(e, "value"), "origin", "user"));
+    json_array_foreach(env, i, e) {
+        const char *kv = json_string_value(e), *eq = strchr(kv, '=');
+        size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+        size_t j;
+        json_t *name;
+        json_array_foreach(r->injected, j, name)
+            if (strlen(json_string_value(name)) == klen &&
+                !strncmp(json_string_value(name), kv, klen))
+                json_array_append_new(out, json_pack("{s:s%, s:s, s:s}", "key", kv,
+                                                     klen, "value", eq ? eq + 1 : "",
+                                                     "origin", "tutum"));
+    }
+    json_object_set_new(r->out, "calculated_envvars", out);
+}
+
+static void set_readonly(struct rev *r, const json_t *lc)
+{
+    struct counts c = count_tasks(r->ctx->tasks);
+
+    json_object_set_new(r->out, "state", json_string(compute_state(r, lc, &c)));
+    json_object_set_new(r->out, "synchronized", json_true());
+    json_object_set_new(r->out, "current_num_containers", json_integer(c.current));
+    json_object_set_new(r->out, "running_num_containers", json_integer(c.running));
+    json_object_set_new(r->out, "stopped_num_containers", json_integer(c.stopped));
+    set_datetime(r->out, "deployed_datetime", lc, "deployed");
+    set_datetime(r->out, "started_datetime", lc, "started");
+    set_datetime(r->out, "stopped_datetime", lc, "stopped");
+    set_datetime(r->out, "destroyed_datetime", lc, "destroyed");
+    json_object_set(r->out, "stack", r->ctx->stack_uri ? (json_t *)r->ctx->stack_uri
+                                                       : json_null());
+    set_containers(r);
+    set_public_dns(r);
+    decorate_ports(r);
+    json_object_set_new(r->out, "link_variables",
+                        dcs_link_variables(json_string_value(json_object_get(r->out, "name")),
+                                           r->out));
+    json_object_set_new(r->out, "linked_from_service", json_array());
+    set_calculated_envvars(r);
+}
+
+json_t *dcs_reverse(const json_t *engine_service,
+                    const struct dcs_reverse_ctx *ctx, struct dcs_error *err)
+{
+    const json_t *spec = json_object_get(engine_service, "Spec");
+    const json_t *labels = json_object_get(spec, "Labels");
+    const struct dcs_field *row;
+    json_t *lc;
+    struct rev r = {0};
+
+    if (!json_is_object(spec)) {
+        dcs_error_set(err, "Spec", "expected an Engine service with a Spec");
+        return NULL;
+    }
+    r.service = engine_service;
+    r.spec = spec;
+    r.ctx = ctx;
+    r.kept = parse_label(labels, DCS_LABEL_SPEC, json_object());
+    r.injected = parse_label(labels, DCS_LABEL_LINKENV, json_array());
+    lc = parse_label(labels, DCS_LABEL_LIFECYCLE, json_object());
+    r.out = json_object();
+    json_object_set(r.out, "uuid", json_object_get(labels, DCS_LABEL_UUID)
+                                   ? json_object_get(labels, DCS_LABEL_UUID) : json_null());
+    set_resource_uri(&r, json_string_value(json_object_get(labels, DCS_LABEL_UUID)));
+    for (row = dcs_fields; row->api; row++)
+        row->rev(&r, row->api);
+    set_readonly(&r, lc);
+    json_decref((json_t *)r.kept);
+    json_decref((json_t *)r.injected);
+    json_decref(lc);
+    return r.out;
+}

@@ -1,0 +1,134 @@
+/*
+ * translate.h - Docker Cloud services <-> Docker Engine swarm ServiceSpecs
+ * (Engine API v1.41).  Pure: no I/O, no clock, no randomness, no process
+ * environment.  Everything the outside world would supply (the caller's
+ * environment for stackfile interpolation, the namespace, uuids, the time,
+ * the tasks of a running service) is an argument.
+ *
+ * The pipeline (one file per step):
+ *   input.c      detect and load: create/PATCH body, service object, list
+ *                export, stack body, stackfile YAML  -> raw service entries
+ *   normalize.c  validate against schemas/ and bring every spelling (stackfile
+ *                short syntaxes, Tutum names) to the canonical Docker Cloud
+ *                API form
+ *   fields.c     the field table: one row per Docker Cloud field, each with
+ *                its class and a forward and a reverse converter
+ *   forward.c    canonical service -> ServiceSpec (+ networks, warnings)
+ *   reverse.c    ServiceSpec (+ tasks, labels) -> Docker Cloud service object
+ *   links.c      link aliases and link environment variables
+ *   compose.c    ServiceSpecs -> a compose 3.8 document for docker stack deploy
+ *
+ * Warnings are data: a JSON array of {"service", "field", "class",
+ * "message"} objects; `field` is spelled as the user wrote it (stackfile
+ * `mem_limit`, API `memory`).  Classes: "exact", "approximate", "kept".
+ *
+ * Ownership: every function returning json_t * returns a new reference;
+ * json_t * arguments are borrowed unless the name ends in _new.
+ */
+#ifndef DCS_TRANSLATE_H
+#define DCS_TRANSLATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* Labels dcswarm keeps on swarm services (DESIGN.md §1). */
+#define DCS_LABEL_UUID "dcswarm.uuid"
+#define DCS_LABEL_NAMESPACE "dcswarm.namespace"
+#define DCS_LABEL_SPEC "dcswarm.spec"
+#define DCS_LABEL_NAME "dcswarm.name"
+#define DCS_LABEL_STACK "dcswarm.stack"
+#define DCS_LABEL_LINKENV "dcswarm.link-env"
+#define DCS_LABEL_LIFECYCLE "dcswarm.lifecycle"
+#define DCS_LABEL_STACK_NS "com.docker.stack.namespace"
+#define DCS_DEFAULT_NETWORK "dcswarm_default"
+
+enum dcs_input_format {
+    DCS_INPUT_AUTO = 0,
+    DCS_INPUT_STACKFILE, /* docker-cloud.yml / tutum.yml / stackfile.yml */
+    DCS_INPUT_CREATE,    /* POST .../service/ body */
+    DCS_INPUT_PATCH,     /* PATCH .../service/<uuid>/ body */
+    DCS_INPUT_SERVICE,   /* a service object as GET returns it */
+    DCS_INPUT_LIST,      /* {"meta": ..., "objects": [...]} */
+    DCS_INPUT_STACK      /* {"name": ..., "services": [...]} stack body */
+};
+
+/* Parse a --input-format word; -1 if unknown. */
+int dcs_input_format_parse(const char *word);
+const char *dcs_input_format_name(enum dcs_input_format f);
+
+struct dcs_translate_opts {
+    enum dcs_input_format format;
+    const char *source;    /* file name for messages ("-" for stdin) */
+    const char *stack;     /* --stack NAME, or NULL */
+    const char *namespace_; /* owning namespace, or NULL */
+    const json_t *env;     /* interpolation environment (object), or NULL */
+};
+
+/*
+ * Load `text` and bring every service in it to the canonical Docker Cloud
+ * API form.  Returns a new array of entries
+ *   {"name": <Docker Cloud name>, "format": "stackfile"|"api",
+ *    "service": <canonical writable fields>, "readonly": <uuid, ... if the
+ *    input was a service object>}
+ * Warnings produced while loading (interpolation, units) are appended to
+ * `warnings`.  NULL on invalid input, err naming the field.
+ */
+json_t *dcs_load_services(const char *text, size_t len,
+                          const struct dcs_translate_opts *opts,
+                          json_t *warnings, struct dcs_error *err);
+
+/*
+ * Forward: the loaded entries -> {"networks": [NetworkCreate bodies],
+ * "services": [ServiceSpec]} in input order.  `uuids` (object name -> uuid,
+ * may be NULL) overrides the uuid of a service; without one, a service that
+ * came with a uuid keeps it and the others get dcs_uuid_for(stack, name).
+ */
+json_t *dcs_forward(const json_t *entries, const struct dcs_translate_opts *opts,
+                    const json_t *uuids, json_t *warnings,
+                    struct dcs_error *err);
+
+/* Forward one canonical service (as normalize produced it).  `peers` maps
+ * every identifier a link or volumes_from may use (name, "name.stack", uuid,
+ * resource URI) to the canonical service it names, this service included;
+ * the network aliases this service needs (its own name in a stack, the link
+ * names others give it) and whether others mount its volumes are read from
+ * there.  May be NULL.  A body without "image" (PATCH) gives the spec
+ * fragment of exactly the fields it has. */
+json_t *dcs_forward_service(const json_t *service, const json_t *peers,
+                            const struct dcs_translate_opts *opts,
+                            const char *uuid, json_t *warnings,
+                            struct dcs_error *err);
+
+struct dcs_reverse_ctx {
+    const char *api_prefix;    /* "/api/app/v1/" or "/api/v1/" */
+    const char *namespace_;    /* namespace for resource URIs, or NULL */
+    const char *public_domain; /* for public_dns / endpoint_uri, or NULL */
+    const json_t *tasks;       /* the service's tasks (Engine JSON), or NULL */
+    const json_t *stack_uri;   /* stack resource URI string, or NULL */
+};
+
+/* Reverse: an Engine service (the object GET /services/{id} returns, or a
+ * bare {"Spec": ServiceSpec}) -> the Docker Cloud service object with every
+ * attribute of the reference, typed as documented. */
+json_t *dcs_reverse(const json_t *engine_service,
+                    const struct dcs_reverse_ctx *ctx, struct dcs_error *err);
+
+/* Compose file (version 3.8) for `docker stack deploy`, from the forward
+ * result; a new YAML text (malloc'd) or NULL. */
+char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
+                       struct dcs_error *err);
+
+/* The uuid dcswarm gives a service that came without one: RFC 4122 shaped,
+ * version 4 bits, derived from (namespace, stack, name) so that translating
+ * the same file twice gives the same bytes.  Writes 37 bytes into out. */
+void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,
+                  char out[37]);
+
+/* Append a warning object to `warnings` (may be NULL). */
+void dcs_warn(json_t *warnings, const char *service, const char *field,
+              const char *class_, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif
