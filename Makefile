@@ -85,24 +85,27 @@ deps:
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-golden: dcswarm
-	@sh tests/golden/run.sh ./dcswarm
+golden: $(BUILD)/dcswarm
+	@sh tests/golden/run.sh $(BUILD)/dcswarm
 
-golden-update: dcswarm
-	@DCS_GOLDEN_UPDATE=1 sh tests/golden/run.sh ./dcswarm
+golden-update: $(BUILD)/dcswarm
+	@DCS_GOLDEN_UPDATE=1 sh tests/golden/run.sh $(BUILD)/dcswarm
 
 schema-check:
 	@/usr/bin/python3 tests/schema_check.py
 
-docs-check: dcswarm
-	@sh tests/docs-check.sh ./dcswarm
+docs-check: $(BUILD)/dcswarm
+	@sh tests/docs-check.sh $(BUILD)/dcswarm
 
-engine-test: dcswarm $(ENGINE_BIN)
-	@DCS_BUILD=$(BUILD) sh tests/lab/run-tests.sh ./dcswarm
+docs/mapping.md: $(BUILD)/dcswarm
+	$(BUILD)/dcswarm fields --markdown > $@
+
+engine-test: $(BUILD)/dcswarm $(ENGINE_BIN)
+	@DCS_BUILD=$(BUILD) sh tests/lab/run-tests.sh $(BUILD)/dcswarm
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(ENGINE_BIN)
-	@sh tests/run-all.sh "$(BUILD)" ./dcswarm
+	@$(MAKE) --no-print-directory $(BUILD)/dcswarm $(UNIT_BIN) $(ENGINE_BIN)
+	@sh tests/run-all.sh "$(BUILD)" "$(BUILD)/dcswarm"
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT='-O1 -g' test

@@ -706,13 +706,13 @@ static void rev_autorestart(struct rev *r, const char *field)
 static int fwd_strategy(struct fwd *f, const json_t *v, struct dcs_error *err)
 {
     (void)err;
+    (void)f;
+    (void)v;
     /* EVERY_NODE is global mode (see fwd_target); HIGH_AVAILABILITY is what
-     * swarm's scheduler does: fewest tasks of the service first. */
-    if (v && !strcmp(json_string_value(v), "EMPTIEST_NODE"))
-        dcs_fwd_warn(f, "deployment_strategy", "approximate",
-                     "swarm spreads a service's tasks over the nodes with the "
-                     "fewest tasks of that service, then the fewest in all; "
-                     "fewest-containers-first is only its tie-break");
+     * swarm's scheduler does: fewest tasks of the service first.
+     * EMPTIEST_NODE, Docker Cloud's default, is approximated by the same
+     * spread (fewest containers in all is only swarm's tie-break); like
+     * every default it is not warned about, docs/mapping.md says it. */
     return DCS_OK;
 }
 
@@ -874,7 +874,7 @@ const struct dcs_field dcs_fields[] = {
         "target, and Docker Cloud's link variables (addresses are the alias, "
         "ports the container ports); no per-container alias-N names",
         false, dcs_fwd_links, dcs_rev_links),
-    ROW("bindings", "volumes, volumes_from", "exact",
+    ROW("bindings", "volumes, volumes_from", "approximate",
         "TaskTemplate.ContainerSpec.Mounts",
         "host_path: a bind mount (the path must exist on the node); "
         "container_path only: a volume per task; volumes_from: the target's "

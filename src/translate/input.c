@@ -47,9 +47,12 @@ static void error_in_service(struct dcs_error *err, const char *service)
 {
     char joined[DCS_ERROR_PATH_LEN];
 
-    if (!err)
+    if (!err || !*service)
         return;
-    snprintf(joined, sizeof(joined), "%s:%s", service, err->path);
+    if (err->path[0])
+        snprintf(joined, sizeof(joined), "%s:%s", service, err->path);
+    else
+        snprintf(joined, sizeof(joined), "%s", service);
     memcpy(err->path, joined, sizeof(joined));
 }
 

@@ -154,6 +154,9 @@ static int norm_api_field(json_t *out, const char *key, const json_t *v,
 {
     long long n;
 
+    /* The Python clients send null for every option the user did not give. */
+    if (json_is_null(v))
+        return DCS_OK;
     if (in_list(unset_if_empty, key) &&
         (json_is_null(v) || (json_is_string(v) && !*json_string_value(v))))
         return DCS_OK;

@@ -135,7 +135,8 @@ json_t *dcs_parse_volume(const char *spec, struct dcs_error *err)
         out = json_pack("{s:n, s:s, s:b, s:n}", "host_path", "container_path",
                         parts[0], "rewritable", rw, "volumes_from");
     } else {
-        if (parts[1][0] != '/')
+        /* Docker Cloud bound host paths only: no named volumes. */
+        if (parts[0][0] != '/' || parts[1][0] != '/')
             goto bad;
         out = json_pack("{s:s, s:s, s:b, s:n}", "host_path", parts[0],
                         "container_path", parts[1], "rewritable", rw,
@@ -145,8 +146,8 @@ json_t *dcs_parse_volume(const char *spec, struct dcs_error *err)
     return out;
 bad:
     free(copy);
-    dcs_error_set(err, NULL, "expected \"/path\", \"host:/path\" or "
-                  "\"host:/path:ro\", got \"%s\"", spec);
+    dcs_error_set(err, NULL, "expected \"/path\", \"/host/path:/path\" or "
+                  "\"/host/path:/path:ro\" (absolute paths), got \"%s\"", spec);
     return NULL;
 }
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# The whole test suite, as `make test` / `make check` run it:
+#   unit     cmocka tests (tests/unit)
+#   golden   the mapping's contract (tests/golden)
+#   schema   schemas/ checked by python3-jsonschema against the golden inputs
+#   docs     docs/mapping.md is what the field table says
+#   engine   against a real swarm started by tests/lab (root only)
+# Ends with one line: "N passed, M failed" (suites).
+set -u
+build=$1
+bin=$2
+passed=0 failed=0 failed_names=""
+
+suite() {
+    name=$1; shift
+    echo "=== $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failed_names="$failed_names $name"
+    fi
+}
+
+suite unit sh tests/run-unit.sh "$build"/tests/test_*
+suite golden sh tests/golden/run.sh "$bin"
+suite schema /usr/bin/python3 tests/schema_check.py
+suite docs sh tests/docs-check.sh "$bin"
+if [ -z "${DCS_SKIP_ENGINE:-}" ]; then
+    suite engine env DCS_BUILD="$build" sh tests/lab/run-tests.sh "$bin"
+else
+    echo "=== engine: skipped (DCS_SKIP_ENGINE is set)"
+fi
+echo
+[ -n "$failed_names" ] && echo "failed suites:$failed_names"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,190 @@
+/* Reverse mapping: the service object has every attribute of the reference
+ * example, typed as documented; state and counts come from the tasks;
+ * datetimes are RFC 2822 in English; link variables. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "translate/datetime.h"
+#include "translate/fields.h"
+#include "translate/translate.h"
+
+#define EXAMPLE "tests/golden/api-service-md-example/input.json"
+
+static json_t *translate_one(const char *text, const char *stack)
+{
+    struct dcs_translate_opts o = {0};
+    json_t *entries, *result, *spec;
+
+    o.stack = stack;
+    entries = dcs_load_services(text, strlen(text), &o, NULL, NULL);
+    assert_non_null(entries);
+    result = dcs_forward(entries, &o, NULL, NULL, NULL);
+    assert_non_null(result);
+    spec = json_incref(json_array_get(json_object_get(result, "services"), 0));
+    json_decref(result);
+    json_decref(entries);
+    return spec;
+}
+
+static void test_every_example_attribute_typed(void **state)
+{
+    json_t *example = json_load_file(EXAMPLE, 0, NULL), *spec, *eng, *obj, *v;
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", "user_namespace", "dockerapp.io", NULL, NULL};
+    char *text;
+    const char *key;
+
+    (void)state;
+    assert_non_null(example);
+    text = json_dumps(example, 0);
+    spec = translate_one(text, NULL);
+    eng = json_pack("{s:o}", "Spec", spec);
+    obj = dcs_reverse(eng, &ctx, NULL);
+    assert_non_null(obj);
+    json_object_foreach(example, key, v) {
+        json_t *got = json_object_get(obj, key);
+        if (!got)
+            fail_msg("attribute %s missing", key);
+        if (json_is_null(v) || json_is_null(got))
+            continue; /* documented as "or null" */
+        if (json_typeof(got) != json_typeof(v) &&
+            !(json_is_boolean(got) && json_is_boolean(v)))
+            fail_msg("attribute %s has the wrong type", key);
+    }
+    /* Never keys that crash or shadow the SDK (clients.md §4). */
+    assert_null(json_object_get(obj, "pk"));
+    assert_null(json_object_get(obj, "logs"));
+    assert_string_equal(json_string_value(json_object_get(obj, "resource_uri")),
+                        "/api/app/v1/user_namespace/service/09cbcf8d-a727-40d9-b420-c8e18b7fa55b/");
+    assert_string_equal(json_string_value(json_object_get(obj, "public_dns")),
+                        "wordpress-stackable.user_namespace.svc.dockerapp.io");
+    json_decref(obj);
+    json_decref(eng);
+    json_decref(example);
+    free(text);
+}
+
+static json_t *task(const char *id, const char *desired, const char *state_)
+{
+    return json_pack("{s:s, s:s, s:{s:s}}", "ID", id, "DesiredState", desired,
+                     "Status", "State", state_);
+}
+
+static const char *state_with(const char *svc_json, json_t *tasks, const char *update)
+{
+    static char out[64];
+    json_t *spec = translate_one(svc_json, NULL), *eng, *obj;
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, tasks, NULL};
+
+    eng = json_pack("{s:o}", "Spec", spec);
+    if (update)
+        json_object_set_new(eng, "UpdateStatus", json_pack("{s:s}", "State", update));
+    obj = dcs_reverse(eng, &ctx, NULL);
+    snprintf(out, sizeof(out), "%s %lld/%lld", json_string_value(json_object_get(obj, "state")),
+             (long long)json_integer_value(json_object_get(obj, "running_num_containers")),
+             (long long)json_integer_value(json_object_get(obj, "current_num_containers")));
+    json_decref(obj);
+    json_decref(eng);
+    return out;
+}
+
+static void test_state_from_tasks(void **state)
+{
+    const char *two = "{\"image\": \"busybox\", \"target_num_containers\": 2}";
+    json_t *none = json_array();
+    json_t *one = json_pack("[o,o]", task("a", "running", "running"),
+                            task("b", "running", "preparing"));
+    json_t *both = json_pack("[o,o,o]", task("a", "running", "running"),
+                             task("b", "running", "running"), task("c", "shutdown", "complete"));
+    (void)state;
+    assert_string_equal(state_with(two, NULL, NULL), "Not running 0/0");
+    assert_string_equal(state_with(two, none, NULL), "Starting 0/0");
+    assert_string_equal(state_with(two, one, NULL), "Partly running 1/2");
+    assert_string_equal(state_with(two, both, NULL), "Running 2/2");
+    assert_string_equal(state_with(two, both, "updating"), "Redeploying 2/2");
+    json_decref(none);
+    json_decref(one);
+    json_decref(both);
+}
+
+static void test_datetimes(void **state)
+{
+    char buf[DCS_DATETIME_LEN];
+    time_t t;
+    (void)state;
+    dcs_datetime_format(1413198103, buf);
+    assert_string_equal(buf, "Mon, 13 Oct 2014 11:01:43 +0000");
+    assert_true(dcs_engine_time_parse("2014-10-13T11:01:43.123456789Z", &t));
+    assert_int_equal(t, 1413198103);
+    assert_true(dcs_engine_time_parse("2014-10-13T13:01:43+02:00", &t));
+    assert_int_equal(t, 1413198103);
+    assert_true(dcs_datetime_from_engine("2015-04-24T16:30:47Z", buf));
+    assert_string_equal(buf, "Fri, 24 Apr 2015 16:30:47 +0000");
+    assert_false(dcs_datetime_from_engine("0001-01-01T00:00:00Z", buf));
+    assert_false(dcs_datetime_from_engine("yesterday", buf));
+}
+
+static void test_link_variables(void **state)
+{
+    json_t *target = json_loads(
+        "{\"name\":\"wordpress-stackable\",\"container_ports\":[{\"protocol\":\"udp\",\"inner_port\":53},"
+        "{\"protocol\":\"tcp\",\"inner_port\":80}],\"container_envvars\":[{\"key\":\"DB_NAME\","
+        "\"value\":\"wordpress\"},{\"key\":\"HOME\",\"value\":\"/\"},{\"key\":\"PATH\",\"value\":\"/bin\"}]}",
+        0, NULL);
+    json_t *v = dcs_link_variables("wordpress-stackable", target);
+    (void)state;
+    assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT")),
+                        "tcp://wordpress-stackable:80"); /* TCP first */
+    assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_1_PORT_80_TCP_ADDR")),
+                        "wordpress-stackable");
+    assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT_53_UDP")),
+                        "udp://wordpress-stackable:53");
+    assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT_80_TCP_PORT")), "80");
+    assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_1_ENV_DB_NAME")), "wordpress");
+    assert_null(json_object_get(v, "WORDPRESS_STACKABLE_ENV_HOME"));
+    assert_null(json_object_get(v, "WORDPRESS_STACKABLE_1_ENV_PATH"));
+    assert_int_equal(json_object_size(v), 2 * (1 + 2 * 4 + 1));
+    json_decref(v);
+    json_decref(target);
+}
+
+static void test_link_env_injected_and_not_user(void **state)
+{
+    const char *stack = "web:\n  image: nginx\n  environment:\n    DB_PORT: mine\n  links:\n    - db\n"
+                        "db:\n  image: mysql\n  expose:\n    - \"3306\"\n";
+    struct dcs_translate_opts o = {0};
+    json_t *entries = dcs_load_services(stack, strlen(stack), &o, NULL, NULL);
+    json_t *result = dcs_forward(entries, &o, NULL, NULL, NULL);
+    json_t *web = json_array_get(json_object_get(result, "services"), 0);
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL};
+    json_t *eng = json_pack("{s:O}", "Spec", web), *obj = dcs_reverse(eng, &ctx, NULL);
+    const json_t *env = json_object_get(obj, "container_envvars");
+    (void)state;
+    /* The user's variables only; link variables are "tutum" in calculated_envvars. */
+    assert_int_equal(json_array_size(env), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(env, 0), "key")), "DB_PORT");
+    assert_true(json_array_size(json_object_get(obj, "calculated_envvars")) > 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+                            json_object_get(obj, "calculated_envvars"), 1), "origin")), "tutum");
+    json_decref(obj);
+    json_decref(eng);
+    json_decref(result);
+    json_decref(entries);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_example_attribute_typed),
+        cmocka_unit_test(test_state_from_tasks),
+        cmocka_unit_test(test_datetimes),
+        cmocka_unit_test(test_link_variables),
+        cmocka_unit_test(test_link_env_injected_and_not_user),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
