@@ -101,3 +101,48 @@ int dcs_wants_help(int argc, char **argv)
             return 1;
     return 0;
 }
+
+#define OUT_CHUNK (1u << 20)
+
+static void out_spill(struct dcs_out *o)
+{
+    if (o->hold || o->buf.len < OUT_CHUNK)
+        return;
+    if (fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
+        o->failed = 1;
+    o->buf.len = 0;
+}
+
+void dcs_out_write(struct dcs_out *o, const char *data, size_t len)
+{
+    dcs_jbuf_append(&o->buf, data, len);
+    o->failed |= o->buf.failed;
+}
+
+void dcs_out_puts(struct dcs_out *o, const char *s)
+{
+    dcs_out_write(o, s, strlen(s));
+}
+
+void dcs_out_json(struct dcs_out *o, const json_t *v, int indent)
+{
+    dcs_json_write(&o->buf, v, 2, indent);
+    o->failed |= o->buf.failed;
+    out_spill(o);
+}
+
+int dcs_out_flush(struct dcs_out *o)
+{
+    if (!o->failed && o->buf.len &&
+        fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
+        o->failed = 1;
+    o->buf.len = 0;
+    if (fflush(o->to))
+        o->failed = 1;
+    return o->failed ? DCS_ERR : DCS_OK;
+}
+
+void dcs_out_release(struct dcs_out *o)
+{
+    dcs_jbuf_release(&o->buf);
+}

@@ -9,8 +9,10 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
+#include "jsonw.h"
 
 enum {
     DCS_EXIT_OK = 0,
@@ -43,6 +45,27 @@ void dcs_print_error(const char *source, const struct dcs_error *err);
 /* Print warnings as "<source>:<service>:<field>: <message>" lines, or as
  * one JSON document when as_json. */
 void dcs_print_warnings(const char *source, const json_t *warnings, int as_json);
+
+/*
+ * A buffered writer for large outputs: JSON is dumped through jansson's
+ * callback into the buffer (not one fwrite per token), and the buffer goes
+ * to `to` whenever it passes 1 MB, or only at dcs_out_flush when hold is set
+ * (--strict must see every warning before anything is written).
+ */
+struct dcs_out {
+    FILE *to;
+    int hold;
+    int failed;
+    struct dcs_jbuf buf;
+};
+
+void dcs_out_write(struct dcs_out *o, const char *data, size_t len);
+void dcs_out_puts(struct dcs_out *o, const char *s);
+/* Dump v (JSON_INDENT(2) | JSON_SORT_KEYS), every line after the first
+ * indented by `indent` more spaces, as if v sat that deep in a document. */
+void dcs_out_json(struct dcs_out *o, const json_t *v, int indent);
+int dcs_out_flush(struct dcs_out *o);
+void dcs_out_release(struct dcs_out *o);
 
 /* Is argv[i] "--help" or "-h"? */
 int dcs_wants_help(int argc, char **argv);

@@ -153,27 +153,74 @@ static json_t *cloud_output(const json_t *result, const struct dcs_translate_opt
                      "objects", objects);
 }
 
-static int write_output(const struct translate_args *a, const json_t *result,
-                        struct dcs_error *err)
+/* -o compose and -o cloud need every spec at once. */
+static int write_whole(const struct translate_args *a, const json_t *entries,
+                       json_t *warnings, struct dcs_out *out, struct dcs_error *err)
 {
-    json_t *doc;
+    json_t *result = dcs_forward(entries, &a->opts, NULL, warnings, err), *doc;
     char *text;
+    int rc = DCS_ERR;
 
-    if (!strcmp(a->output, "compose")) {
-        text = dcs_compose_yaml(result, a->opts.stack, err);
-        if (!text)
-            return DCS_ERR;
-        fputs(text, stdout);
-        free(text);
-        return DCS_OK;
-    }
-    doc = !strcmp(a->output, "cloud") ? cloud_output(result, &a->opts, err)
-                                      : json_incref((json_t *)result);
-    if (!doc)
+    if (!result)
         return DCS_ERR;
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-    fputc('\n', stdout);
-    json_decref(doc);
+    if (!strcmp(a->output, "compose")) {
+        if ((text = dcs_compose_yaml(result, a->opts.stack, err))) {
+            dcs_out_puts(out, text);
+            free(text);
+            rc = DCS_OK;
+        }
+    } else if ((doc = cloud_output(result, &a->opts, err))) {
+        dcs_out_json(out, doc, 0);
+        dcs_out_puts(out, "\n");
+        json_decref(doc);
+        rc = DCS_OK;
+    }
+    json_decref(result);
+    return rc;
+}
+
+struct stream_ctx {
+    struct dcs_out *out;
+    const char *file;
+    json_t *warnings;
+    int print_now;
+    size_t n;
+};
+
+static int emit_spec(json_t *spec, size_t index, void *data)
+{
+    struct stream_ctx *c = data;
+
+    (void)index;
+    if (c->print_now) {
+        dcs_print_warnings(c->file, c->warnings, 0);
+        json_array_clear(c->warnings);
+    }
+    dcs_out_puts(c->out, c->n++ ? ",\n    " : "[\n    ");
+    dcs_out_json(c->out, spec, 4);
+    return c->out->failed ? DCS_ERR : DCS_OK;
+}
+
+/* -o spec, one service at a time: the same bytes json_dumpf would give the
+ * whole {"networks", "services"} document, without holding it. */
+static int write_specs(const struct translate_args *a, const json_t *entries,
+                       json_t *warnings, struct dcs_out *out, int print_now,
+                       struct dcs_error *err)
+{
+    struct stream_ctx c = {out, a->file, warnings, print_now, 0};
+    json_t *nets = dcs_forward_networks(entries, &a->opts);
+
+    dcs_out_puts(out, "{\n  \"networks\": ");
+    dcs_out_json(out, nets, 2);
+    json_decref(nets);
+    dcs_out_puts(out, ",\n  \"services\": ");
+    if (dcs_forward_each(entries, &a->opts, NULL, warnings, emit_spec, &c, err))
+        return DCS_ERR;
+    dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
+    if (print_now) {
+        dcs_print_warnings(a->file, warnings, 0);
+        json_array_clear(warnings);
+    }
     return DCS_OK;
 }
 
@@ -181,10 +228,11 @@ static int run_translate(int argc, char **argv)
 {
     struct translate_args a = {0};
     struct dcs_error err;
-    json_t *warnings = json_array(), *env = NULL, *entries = NULL, *result = NULL;
+    struct dcs_out out = {0};
+    json_t *warnings = json_array(), *env = NULL, *entries = NULL;
     char *found = NULL, *text = NULL;
     size_t len;
-    int rc = DCS_EXIT_INVALID;
+    int rc = DCS_EXIT_INVALID, print_now, failed;
 
     dcs_error_clear(&err);
     if (parse_args(argc, argv, &a)) {
@@ -201,9 +249,22 @@ static int run_translate(int argc, char **argv)
     a.opts.source = a.file;
     if (!a.no_interpolate)
         a.opts.env = env = dcs_environ_json();
+    /* --strict and --warnings-json need all warnings before any output. */
+    print_now = !a.strict && !a.warnings_json;
+    out.to = stdout;
+    out.hold = !print_now;
     if (!(text = dcs_read_file(a.file, &len, &err)) ||
-        !(entries = dcs_load_services(text, len, &a.opts, warnings, &err)) ||
-        !(result = dcs_forward(entries, &a.opts, NULL, warnings, &err))) {
+        !(entries = dcs_load_services(text, len, &a.opts, warnings, &err))) {
+        dcs_print_error(a.file, &err);
+        goto out;
+    }
+    free(text);
+    text = NULL;
+    failed = !strcmp(a.output, "spec")
+             ? write_specs(&a, entries, warnings, &out, print_now, &err)
+             : write_whole(&a, entries, warnings, &out, &err);
+    if (failed) {
+        dcs_print_warnings(a.file, warnings, 0);
         dcs_print_error(a.file, &err);
         goto out;
     }
@@ -214,13 +275,11 @@ static int run_translate(int argc, char **argv)
         rc = DCS_EXIT_STRICT;
         goto out;
     }
-    if (write_output(&a, result, &err)) {
-        dcs_print_error(a.file, &err);
-        goto out;
-    }
-    rc = fflush(stdout) ? DCS_EXIT_INVALID : DCS_EXIT_OK;
+    rc = dcs_out_flush(&out) ? DCS_EXIT_INVALID : DCS_EXIT_OK;
+    if (rc)
+        fprintf(stderr, "dcswarm: cannot write the output\n");
 out:
-    json_decref(result);
+    dcs_out_release(&out);
     json_decref(entries);
     json_decref(warnings);
     json_decref(env);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "translate/fields.h"
 #include "translate/normalize.h"
 
@@ -16,14 +17,6 @@ static const char *link_target_name(const json_t *link, char *buf, size_t len)
     return buf;
 }
 
-static bool names_me(const json_t *peers, const char *ident, const json_t *me)
-{
-    const json_t *p = json_object_get(peers, ident);
-
-    return p == me ||
-           (p && json_equal(json_object_get(p, "name"), json_object_get(me, "name")));
-}
-
 static void add_unique(json_t *list, const char *s)
 {
     size_t i;
@@ -35,31 +28,68 @@ static void add_unique(json_t *list, const char *s)
     json_array_append_new(list, json_string(s));
 }
 
-/* Aliases others need for this service, and whether they mount its volumes. */
-static json_t *peer_needs(const json_t *svc, const json_t *peers,
-                          const struct dcs_translate_opts *opts, bool *shared)
+/* What a service needs because of the others: {"aliases": [link names
+ * others give it], "shared": others mount its volumes}, keyed by name. */
+static json_t *need_of(json_t *needs, const json_t *target)
 {
-    json_t *aliases = json_array(), *p, *l;
-    const char *key, *name = json_string_value(json_object_get(svc, "name"));
-    size_t i;
-    char buf[256];
+    const char *name = json_string_value(json_object_get(target, "name"));
+    json_t *n;
 
-    if (opts->stack && name)
-        add_unique(aliases, name); /* <stack>_<name> must answer to <name> */
-    *shared = false;
+    if (!name)
+        return NULL;
+    n = json_object_get(needs, name);
+    if (!n) {
+        n = json_pack("{s:[], s:b}", "aliases", "shared", 0);
+        json_object_set_new(needs, name, n);
+    }
+    return n;
+}
+
+/* One pass over every link and volumes_from of the stack. */
+static json_t *index_needs(const json_t *peers)
+{
+    json_t *needs = json_object(), *seen = json_object(), *p, *l, *n;
+    const char *key;
+    size_t i;
+    char buf[256], addr[32];
+
     json_object_foreach((json_t *)peers, key, p) {
+        snprintf(addr, sizeof(addr), "%p", (void *)p);
+        if (json_object_get(seen, addr))
+            continue; /* one service under several identifiers */
+        json_object_set_new(seen, addr, json_true());
         json_array_foreach(json_object_get(p, "linked_to_service"), i, l) {
-            const char *to = json_string_value(json_object_get(l, "to_service"));
-            const char *alias = link_target_name(l, buf, sizeof(buf));
-            if (names_me(peers, to, svc) && strcmp(alias, name ? name : ""))
-                add_unique(aliases, alias);
+            const json_t *t = json_object_get(peers, json_string_value(
+                json_object_get(l, "to_service")));
+            if (t && (n = need_of(needs, t)))
+                add_unique(json_object_get(n, "aliases"),
+                           link_target_name(l, buf, sizeof(buf)));
         }
         json_array_foreach(json_object_get(p, "bindings"), i, l) {
-            const char *from = json_string_value(json_object_get(l, "volumes_from"));
-            if (from && names_me(peers, from, svc))
-                *shared = true;
+            const json_t *t = json_object_get(peers, json_string_value(
+                json_object_get(l, "volumes_from")));
+            if (t && (n = need_of(needs, t)))
+                json_object_set_new(n, "shared", json_true());
         }
     }
+    json_decref(seen);
+    return needs;
+}
+
+/* Network aliases: the short name in a stack (<stack>_<name> must answer
+ * to <name>, as docker stack deploy arranges), then the link names. */
+static json_t *aliases_for(const json_t *svc, const json_t *need,
+                           const struct dcs_translate_opts *opts)
+{
+    const char *name = json_string_value(json_object_get(svc, "name"));
+    json_t *aliases = json_array(), *a;
+    size_t i;
+
+    if (opts->stack && name)
+        add_unique(aliases, name);
+    json_array_foreach(json_object_get(need, "aliases"), i, a)
+        if (!name || strcmp(json_string_value(a), name))
+            add_unique(aliases, json_string_value(a));
     return aliases;
 }
 
@@ -71,7 +101,7 @@ static void set_label(json_t *spec, const char *key, const char *value)
 
 static void add_labels(struct fwd *f, const char *uuid)
 {
-    char *canonical = json_dumps(f->svc, JSON_COMPACT | JSON_SORT_KEYS);
+    char *canonical = dcs_json_compact(f->svc);
     char *injected = NULL;
 
     set_label(f->spec, DCS_LABEL_NAME, f->name);
@@ -85,7 +115,7 @@ static void add_labels(struct fwd *f, const char *uuid)
                             json_string(f->opts->stack));
     }
     if (json_array_size(f->injected)) {
-        injected = json_dumps(f->injected, JSON_COMPACT);
+        injected = dcs_json_compact(f->injected);
         set_label(f->spec, DCS_LABEL_LINKENV, injected);
     }
     free(canonical);
@@ -112,7 +142,8 @@ static int run_rows(struct fwd *f, struct dcs_error *err)
 }
 
 static json_t *forward_one(const json_t *service, const json_t *spelling,
-                           const json_t *peers, const struct dcs_translate_opts *opts,
+                           const json_t *peers, const json_t *needs,
+                           const struct dcs_translate_opts *opts,
                            const char *uuid, json_t *warnings, struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(service, "name"));
@@ -138,7 +169,9 @@ static json_t *forward_one(const json_t *service, const json_t *spelling,
     f.spec = json_object();
     f.injected = json_array();
     f.warnings = warnings;
-    f.aliases = peer_needs(service, peers, opts, &f.shared_volumes);
+    const json_t *need = name ? json_object_get(needs, name) : NULL;
+    f.aliases = aliases_for(service, need, opts);
+    f.shared_volumes = json_is_true(json_object_get(need, "shared"));
     if (run_rows(&f, err)) {
         json_decref(f.spec);
         f.spec = NULL;
@@ -155,7 +188,11 @@ json_t *dcs_forward_service(const json_t *service, const json_t *peers,
                             const char *uuid, json_t *warnings,
                             struct dcs_error *err)
 {
-    return forward_one(service, NULL, peers, opts, uuid, warnings, err);
+    json_t *needs = index_needs(peers), *spec;
+
+    spec = forward_one(service, NULL, peers, needs, opts, uuid, warnings, err);
+    json_decref(needs);
+    return spec;
 }
 
 static json_t *network_for(const struct dcs_translate_opts *opts)
@@ -172,52 +209,47 @@ static json_t *network_for(const struct dcs_translate_opts *opts)
                      DCS_LABEL_STACK_NS, opts->stack, DCS_LABEL_STACK, opts->stack);
 }
 
-static bool uses_network(const json_t *spec)
+json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_opts *opts)
 {
-    const json_t *nets = json_object_get(json_object_get(spec, "TaskTemplate"), "Networks");
-    const json_t *n;
+    json_t *nets = json_array(), *e;
     size_t i;
 
-    json_array_foreach(nets, i, n)
-        if (strcmp(json_string_value(json_object_get(n, "Target")), "host"))
-            return true;
-    return false;
+    json_array_foreach(entries, i, e) {
+        const json_t *svc = json_object_get(e, "service");
+        const char *net = json_string_value(json_object_get(svc, "net"));
+        if (json_object_get(svc, "image") && (!net || strcmp(net, "host"))) {
+            json_array_append_new(nets, network_for(opts));
+            break;
+        }
+    }
+    return nets;
 }
 
 /* Swarm publishes a port once for the whole swarm (ingress). */
-static int check_port_conflicts(const json_t *specs, const json_t *entries,
+static int check_port_conflicts(json_t *seen, const json_t *spec, const char *me,
                                 struct dcs_error *err)
 {
-    json_t *seen = json_object(), *spec, *p;
-    size_t i, j;
+    const json_t *p;
+    size_t j;
     char key[64];
-    int rc = DCS_OK;
 
-    json_array_foreach(specs, i, spec) {
-        json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"),
-                                           "Ports"), j, p) {
-            const char *me = json_string_value(json_object_get(
-                json_array_get(entries, i), "name"));
-            if (!json_object_get(p, "PublishedPort"))
-                continue;
-            snprintf(key, sizeof(key), "%lld/%s",
-                     (long long)json_integer_value(json_object_get(p, "PublishedPort")),
-                     json_string_value(json_object_get(p, "Protocol")));
-            if (json_object_get(seen, key)) {
-                rc = dcs_error_set(err, NULL, "port %s is already published by "
-                                   "service \"%s\"; swarm publishes a port once for "
-                                   "the whole swarm: give one of them another "
-                                   "outer port", key,
-                                   json_string_value(json_object_get(seen, key)));
-                snprintf(err->path, sizeof(err->path), "%s:ports", me);
-                goto out;
-            }
-            json_object_set_new(seen, key, json_string(me));
+    json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"), j, p) {
+        if (!json_object_get(p, "PublishedPort"))
+            continue;
+        snprintf(key, sizeof(key), "%lld/%s",
+                 (long long)json_integer_value(json_object_get(p, "PublishedPort")),
+                 json_string_value(json_object_get(p, "Protocol")));
+        if (json_object_get(seen, key)) {
+            dcs_error_set(err, NULL, "port %s is already published by service "
+                          "\"%s\"; swarm publishes a port once for the whole "
+                          "swarm: give one of them another outer port", key,
+                          json_string_value(json_object_get(seen, key)));
+            snprintf(err->path, sizeof(err->path), "%s:ports", me);
+            return DCS_ERR;
         }
+        json_object_set_new(seen, key, json_string(me));
     }
-out:
-    json_decref(seen);
-    return rc;
+    return DCS_OK;
 }
 
 static void prefix_service(struct dcs_error *err, const char *name)
@@ -230,17 +262,19 @@ static void prefix_service(struct dcs_error *err, const char *name)
     memcpy(err->path, joined, sizeof(joined));
 }
 
-json_t *dcs_forward(const json_t *entries, const struct dcs_translate_opts *opts,
-                    const json_t *uuids, json_t *warnings, struct dcs_error *err)
+int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opts,
+                     const json_t *uuids, json_t *warnings, dcs_spec_fn emit,
+                     void *ctx, struct dcs_error *err)
 {
-    json_t *peers = json_object(), *specs = json_array(), *e, *spec, *result = NULL;
-    bool network = false;
+    json_t *peers = json_object(), *ports = json_object(), *needs, *e, *spec;
     size_t i;
+    int rc = DCS_OK;
     char uuid[37];
 
     json_array_foreach(entries, i, e)
         json_object_set(peers, json_string_value(json_object_get(e, "name")),
                         json_object_get(e, "service"));
+    needs = index_needs(peers);
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
         const char *given = json_string_value(json_object_get(uuids, name));
@@ -249,21 +283,40 @@ json_t *dcs_forward(const json_t *entries, const struct dcs_translate_opts *opts
         if (!given)
             dcs_uuid_for(opts->namespace_, opts->stack, name, uuid);
         spec = forward_one(json_object_get(e, "service"), json_object_get(e, "spelling"),
-                           peers, opts, given ? given : uuid, warnings, err);
-        if (!spec) {
-            prefix_service(err, name ? name : "");
-            goto out;
+                           peers, needs, opts, given ? given : uuid, warnings, err);
+        if (!spec || check_port_conflicts(ports, spec, name ? name : "", err)) {
+            if (!spec)
+                prefix_service(err, name ? name : "");
+            json_decref(spec);
+            rc = DCS_ERR;
+            break;
         }
-        network |= uses_network(spec);
-        json_array_append_new(specs, spec);
+        rc = emit(spec, i, ctx);
+        json_decref(spec);
+        if (rc)
+            break;
     }
-    if (check_port_conflicts(specs, entries, err))
-        goto out;
-    result = json_pack("{s:[], s:O}", "networks", "services", specs);
-    if (network)
-        json_array_append_new(json_object_get(result, "networks"), network_for(opts));
-out:
+    json_decref(needs);
+    json_decref(ports);
     json_decref(peers);
-    json_decref(specs);
-    return result;
+    return rc;
+}
+
+static int append_spec(json_t *spec, size_t index, void *ctx)
+{
+    (void)index;
+    return json_array_append((json_t *)ctx, spec);
+}
+
+json_t *dcs_forward(const json_t *entries, const struct dcs_translate_opts *opts,
+                    const json_t *uuids, json_t *warnings, struct dcs_error *err)
+{
+    json_t *specs = json_array();
+
+    if (dcs_forward_each(entries, opts, uuids, warnings, append_spec, specs, err)) {
+        json_decref(specs);
+        return NULL;
+    }
+    return json_pack("{s:o, s:o}", "networks", dcs_forward_networks(entries, opts),
+                     "services", specs);
 }

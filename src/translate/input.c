@@ -81,17 +81,30 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
 
 static int add_entry(json_t *entries, json_t *entry, struct dcs_error *err)
 {
-    const char *name = json_string_value(json_object_get(entry, "name"));
-    size_t i;
-    json_t *e;
-
-    json_array_foreach(entries, i, e)
-        if (name && !strcmp(name, json_string_value(json_object_get(e, "name")))) {
-            json_decref(entry);
-            return dcs_error_set(err, name, "the service name \"%s\" is used "
-                                 "twice; names are unique in a stack", name);
-        }
+    (void)err;
     return json_array_append_new(entries, entry);
+}
+
+/* Names are unique in a stack (and in a namespace). */
+static int check_unique_names(const json_t *entries, struct dcs_error *err)
+{
+    json_t *seen = json_object(), *e;
+    size_t i;
+    int rc = DCS_OK;
+
+    json_array_foreach(entries, i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (!name)
+            continue;
+        if (json_object_get(seen, name)) {
+            rc = dcs_error_set(err, name, "the service name \"%s\" is used "
+                               "twice; names are unique in a stack", name);
+            break;
+        }
+        json_object_set_new(seen, name, json_true());
+    }
+    json_decref(seen);
+    return rc;
 }
 
 static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind kind,
@@ -110,7 +123,7 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
     return add_entry(entries, entry_new("api", svc, ro, NULL), err);
 }
 
-static int load_stackfile_one(json_t *entries, const char *name, const json_t *raw,
+static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
                               const struct dcs_translate_opts *opts,
                               json_t *warnings, struct dcs_error *err)
 {
@@ -122,14 +135,13 @@ static int load_stackfile_one(json_t *entries, const char *name, const json_t *r
                              "starting with a letter or digit), got \"%s\"", name);
     if (!json_is_object(raw))
         return dcs_error_set(err, name, "expected a mapping of service settings");
-    copy = json_deep_copy(raw);
+    /* The document is ours: interpolate in place, no copy. */
+    copy = raw;
     if (opts->env && dcs_interpolate(copy, opts->env, name, "", warnings, err)) {
-        json_decref(copy);
         error_in_service(err, name);
         return DCS_ERR;
     }
     svc = dcs_normalize_stackfile(name, copy, opts->env, &spelling, warnings, err);
-    json_decref(copy);
     if (!svc) {
         error_in_service(err, name);
         return DCS_ERR;
@@ -137,7 +149,7 @@ static int load_stackfile_one(json_t *entries, const char *name, const json_t *r
     return add_entry(entries, entry_new("stackfile", svc, NULL, spelling), err);
 }
 
-static int load_stackfile(json_t *entries, const json_t *doc,
+static int load_stackfile(json_t *entries, json_t *doc,
                           const struct dcs_translate_opts *opts, json_t *warnings,
                           struct dcs_error *err)
 {
@@ -155,9 +167,12 @@ static int load_stackfile(json_t *entries, const json_t *doc,
         return dcs_error_set(err, "version", "this is a Compose file (version "
                              "and services keys), not a Docker Cloud stackfile: "
                              "deploy it with 'docker stack deploy'");
-    json_object_foreach((json_t *)doc, key, v)
+    json_object_foreach(doc, key, v) {
         if (load_stackfile_one(entries, key, v, opts, warnings, err))
             return DCS_ERR;
+        /* Done with this service's raw form: keep the peak memory low. */
+        json_object_set_new(doc, key, json_null());
+    }
     return DCS_OK;
 }
 
@@ -180,7 +195,7 @@ static bool looks_like_stackfile_service(const json_t *svc)
            !json_object_get(svc, "autorestart");
 }
 
-static int load_list(json_t *entries, const json_t *items, enum dcs_api_kind kind,
+static int load_list(json_t *entries, json_t *items, enum dcs_api_kind kind,
                      const char *field, const struct dcs_translate_opts *opts,
                      json_t *warnings, struct dcs_error *err)
 {
@@ -253,11 +268,11 @@ static bool starts_like_json(const char *text, size_t len)
     return i < len && (text[i] == '{' || text[i] == '[');
 }
 
-static int load_doc(json_t *entries, const json_t *doc, enum dcs_input_format f,
+static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
                     const struct dcs_translate_opts *opts, json_t *warnings,
                     struct dcs_error *err)
 {
-    const json_t *objects;
+    json_t *objects;
 
     switch (f) {
     case DCS_INPUT_STACKFILE:
@@ -300,7 +315,8 @@ json_t *dcs_load_services(const char *text, size_t len,
         return NULL;
     }
     entries = json_array();
-    if (load_doc(entries, doc, f, opts, warnings, err)) {
+    if (load_doc(entries, doc, f, opts, warnings, err) ||
+        check_unique_names(entries, err)) {
         json_decref(entries);
         entries = NULL;
     }

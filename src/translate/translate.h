@@ -89,6 +89,19 @@ json_t *dcs_forward(const json_t *entries, const struct dcs_translate_opts *opts
                     const json_t *uuids, json_t *warnings,
                     struct dcs_error *err);
 
+/* Called with each ServiceSpec (borrowed; incref to keep it) and its index
+ * in the input; a non-zero return stops the walk and is returned. */
+typedef int (*dcs_spec_fn)(json_t *spec, size_t index, void *ctx);
+
+/* dcs_forward, one service at a time, so a large stack never has all its
+ * specs in memory at once.  The networks come from dcs_forward_networks. */
+int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opts,
+                     const json_t *uuids, json_t *warnings, dcs_spec_fn emit,
+                     void *ctx, struct dcs_error *err);
+
+/* The NetworkCreate bodies the services of `entries` need (new array). */
+json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_opts *opts);
+
 /* Forward one canonical service (as normalize produced it).  `peers` maps
  * every identifier a link or volumes_from may use (name, "name.stack", uuid,
  * resource URI) to the canonical service it names, this service included;

@@ -5,12 +5,34 @@
  * anchors and aliases, merge keys (`<<: *base`), CRLF line ends, comments.
  * Plain scalars are resolved as PyYAML resolves them for the types
  * stackfiles need (null, bool incl. yes/no/on/off, int, float); everything
- * else, and every quoted scalar, is a string.  Base-60 numbers (`22:22`)
- * stay strings: in a port list the user meant the string.
+ * else, and every quoted or block scalar, is a string.  Base-60 numbers
+ * (`22:22`) stay strings: in a port list the user meant the string.
  *
- * Errors (syntax, duplicate mapping keys, invalid UTF-8, non-string keys,
- * more than one document, unknown alias) fill err with line and column
- * (1-based) and status 400.
+ * PyYAML's rules, which the docker-cloud CLI used, exactly:
+ *   null   ~ null Null NULL and the empty plain scalar
+ *   bool   yes/no/true/false/on/off as lower, Title or UPPER case
+ *   int    [-+] then 0, [1-9][0-9_]*, 0[0-7_]+ (octal), 0x[0-9a-fA-F_]+,
+ *          0b[01_]+; beyond 64 bits is an error.  `0o17` is a string.
+ *   float  [-+]?[0-9][0-9_]*.[0-9_]*([eE][-+][0-9]+)? and .5 forms; the
+ *          exponent needs its sign (`1e5` is a string).  .inf and .nan are
+ *          errors: JSON cannot hold them.
+ * Explicit tags !!str !!int !!float !!bool !!null !!map !!seq are honoured,
+ * `!` resolves as if plain (PyYAML does so even when quoted); any other tag
+ * is an error.  Mapping keys become strings; an integer or boolean key
+ * becomes its JSON text (`80:` -> "80", `yes:` -> "true", as PyYAML +
+ * json.dumps did), a float key keeps its text; a null, list or mapping key
+ * is an error.  Merge keys follow PyYAML: `<<: [*a, *b]` takes a's value over b's,
+ * and the mapping's own keys win over both.  An alias yields a copy of the
+ * anchored node, never a shared reference.
+ *
+ * Errors (syntax, duplicate mapping keys, invalid UTF-8 or control
+ * characters, bad keys, more than one document, unknown or self-containing
+ * alias, unsupported tag, nesting deeper than 1000, aliases that would
+ * expand to more than 1,000,000 nodes) fill err with status 400 and the
+ * 1-based line and column; err->path is the key path of the offending node
+ * when the error is about its content (`web.autorestart` for a duplicate
+ * key), "" for syntax errors.  An empty document (or only comments) is
+ * JSON null.
  *
  * Ownership: the result is a new reference owned by the caller.
  */
