@@ -32,6 +32,7 @@ struct dcs_cmd {
 
 extern const struct dcs_cmd dcs_cmd_translate;
 extern const struct dcs_cmd dcs_cmd_fields;
+extern const struct dcs_cmd dcs_cmd_apply;
 
 /* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer. */
 char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err);

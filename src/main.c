@@ -1,4 +1,5 @@
 /* main.c - dcswarm: Docker Cloud's service API and stackfiles on swarm. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 
 static const struct dcs_cmd *const commands[] = {
     &dcs_cmd_translate,
+    &dcs_cmd_apply,
     &dcs_cmd_fields,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -23,6 +25,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A peer that goes away (engine, HTTP client) is an error to report,
+     * not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return DCS_EXIT_USAGE;
