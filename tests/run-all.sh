@@ -7,8 +7,9 @@
 #   engine   against a real swarm started by tests/lab (root only)
 # Ends with one line: "N passed, M failed" (suites).
 set -u
-build=$1
+build=$(cd "$1" && pwd)
 bin=$2
+case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
 passed=0 failed=0 failed_names=""
 
 suite() {

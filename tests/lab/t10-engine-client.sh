@@ -6,6 +6,8 @@
 set -u
 
 build=${DCS_BUILD:-build}
+# run-tests.sh runs us from tests/lab: a relative build dir is the repo's.
+case $build in /*) ;; *) build=$(cd "$(dirname "$0")/../.." && pwd)/$build ;; esac
 limit=${DCS_ENGINE_TEST_TIMEOUT:-300}
 
 if [ -z "${DOCKER_HOST:-}" ]; then

@@ -18,6 +18,7 @@ on_exit 'rm -rf "$work"'
 
 # ---------------------------------------------------------- golden cases
 applied=0
+golden_nets=""
 for dir in "$root"/tests/golden/*/; do
     case=$(basename "$dir")
     [ -f "$dir/expected.json" ] || continue
@@ -43,10 +44,14 @@ print(" ".join(s["Name"] for s in json.load(open(sys.argv[1]))["services"]))' "$
         "$work/inspect.json" "$work/nets.json" || fail "$case: the swarm runs another spec than translate printed"
     # shellcheck disable=SC2086
     dk service rm $names >/dev/null
+    golden_nets="$golden_nets $(/usr/bin/python3 -c 'import json,sys
+print(" ".join(n["Name"] for n in json.load(open(sys.argv[1]))["networks"]))' "$dir/expected.json")"
     applied=$((applied + 1))
 done
 [ "$applied" -ge 40 ] || fail "only $applied golden cases applied"
 kill_orphan_tasks
+# shellcheck disable=SC2086
+remove_networks $(echo $golden_nets | tr ' ' '\n' | sort -u)
 ok "$applied golden cases applied; the engine runs exactly the translated specs"
 
 # ------------------------------------------------------ a runnable stack
@@ -113,6 +118,7 @@ ok "--prune removes the services the file no longer has"
 # ------------------------------------------ the engine vanishes mid-apply
 proxy=$work/proxy.sock
 start_proxy() {
+    rm -f "$proxy"   # a killed proxy leaves its socket file behind
     /usr/bin/python3 "$root/tests/lab/engine_proxy.py" "$proxy" "$LAB_SOCK" &
     proxy_pid=$!
     wait_until 10 test -S "$proxy" || fail "the proxy did not start"
