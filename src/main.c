@@ -9,6 +9,8 @@ static const struct dcs_cmd *const commands[] = {
     &dcs_cmd_translate,
     &dcs_cmd_apply,
     &dcs_cmd_fields,
+    &dcs_cmd_serve,
+    &dcs_cmd_keys,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,352 @@
+/*
+ * actions.c - /api/audit/v1/action/ (Tutum: /api/v1/action/).
+ *
+ * An action is a swarm config (immutable) written when the request that
+ * made it succeeded: "dcswarm-action-<uuid>".  Its state is not stored but
+ * computed when read, from the swarm converging: tasks running, update
+ * completed or paused, service gone.  The first reader that sees it end
+ * writes "dcswarm-action-<uuid>-done" with the end date and the outcome,
+ * so that every server answers the same from then on, and removes the
+ * first.  `docker-cloud ... --sync` polls until Success or Failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "swarm/swarm.h"
+#include "translate/datetime.h"
+#include "translate/translate.h"
+
+/* An action that has not converged after this long failed. */
+#define ACTION_TIMEOUT 600
+
+static const char *action_name(const char *kind)
+{
+    static const struct { const char *kind, *name; } names[] = {
+        {"create", "Service Create"}, {"update", "Service Update"},
+        {"start", "Service Start"}, {"stop", "Service Stop"}, {"scale", "Service Scale"},
+        {"redeploy", "Service Redeploy"}, {"terminate", "Service Terminate"}};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(names[i].kind, kind))
+            return names[i].name;
+    return kind;
+}
+
+void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_uuid,
+                       const char *object_uri, json_t *extra)
+{
+    struct dcs_req *r = c->req;
+    char uuid[37], name[128], now[40];
+    json_t *data, *labels;
+    struct dcs_error err = {0};
+
+    dcs_uuid_random(uuid);
+    dcs_engine_time(c->now, now);
+    data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "uuid", uuid, "kind",
+                     kind, "action", action_name(kind), "method", r->method, "path", r->path,
+                     "object", object_uri, "object_uuid", object_uuid, "ip", r->peer, "user",
+                     r->user, "start", now);
+    json_object_set_new(data, "body", json_stringn(r->body ? r->body : "", r->body_len));
+    if (extra)
+        json_object_update(data, extra);
+    labels = json_pack("{s:s, s:s, s:s, s:s}", DCS_LABEL_KIND, DCS_KIND_ACTION, DCS_LABEL_UUID,
+                       uuid, DCS_LABEL_NAMESPACE, r->ns, DCS_LABEL_OBJECT, object_uuid);
+    snprintf(name, sizeof(name), "dcswarm-action-%s", uuid);
+    if (dcs_record_put(c, name, labels, data, &err))
+        dcs_http_log("action %s of %s not recorded: %s", kind, object_uuid, err.text);
+    else if (r->rt.family == DCS_FAM_TUTUM)
+        snprintf(r->action_uri, sizeof(r->action_uri), "/api/v1/action/%s/", uuid);
+    else
+        snprintf(r->action_uri, sizeof(r->action_uri), "/api/audit/v1/action/%s/", uuid);
+    json_decref(data);
+}
+
+/* ---------------- convergence ---------------- */
+
+static const char *task_state(const json_t *t)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
+    return s ? s : "";
+}
+
+static bool alive(const json_t *t)
+{
+    static const char *const states[] = {"assigned", "accepted", "preparing", "ready",
+                                         "starting", "running", NULL};
+    for (const char *const *s = states; *s; s++)
+        if (!strcmp(task_state(t), *s))
+            return true;
+    return false;
+}
+
+/* "In progress", "Success" or "Failed" for the action on svc (NULL: the
+ * service is gone), given its tasks. */
+static const char *converged(const json_t *act, const json_t *svc, const json_t *tasks,
+                             time_t now)
+{
+    const char *kind = json_string_value(json_object_get(act, "kind"));
+    const char *update = json_string_value(json_object_get(json_object_get(svc, "UpdateStatus"),
+                                                           "State"));
+    const json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode"), *t;
+    long long want = json_integer_value(json_object_get(json_object_get(mode, "Replicated"),
+                                                        "Replicas"));
+    long long running = 0, desired = 0, failed = 0, live = 0, done = 0;
+    time_t started = 0, created;
+    size_t i;
+
+    if (!kind || !strcmp(kind, "create"))
+        return "Success";
+    if (!strcmp(kind, "terminate"))
+        return svc ? "In progress" : "Success";
+    if (!svc)
+        return "Failed";
+    if (update && (!strcmp(update, "paused") || !strcmp(update, "rollback_paused") ||
+                   !strcmp(update, "rollback_completed")))
+        return "Failed";
+    dcs_engine_time_parse(json_string_value(json_object_get(act, "start")), &started);
+    json_array_foreach(tasks, i, t) {
+        const char *d = json_string_value(json_object_get(t, "DesiredState"));
+        bool wanted = d && !strcmp(d, "running");
+        live += alive(t);
+        desired += wanted;
+        running += wanted && !strcmp(task_state(t), "running");
+        /* Ended tasks older than the action are history (a start after a stop). */
+        if (!dcs_engine_time_parse(json_string_value(json_object_get(t, "CreatedAt")), &created) ||
+            created < started)
+            continue;
+        done += !strcmp(task_state(t), "complete");
+        failed += !strcmp(task_state(t), "rejected") || !strcmp(task_state(t), "failed");
+    }
+    if (json_object_get(mode, "Global"))
+        want = desired;
+    if (update && (!strcmp(update, "updating") || !strcmp(update, "rollback_started")))
+        return "In progress";
+    if (!strcmp(kind, "stop"))
+        return live ? "In progress" : "Success";
+    if (!strcmp(kind, "update"))
+        return "Success";
+    if (running >= want && running == desired)
+        return "Success";
+    /* Containers that ran and exited (a one-shot command, autorestart OFF). */
+    if (!desired && done)
+        return "Success";
+    if (!desired && failed && !live)
+        return "Failed";
+    if (now - started > ACTION_TIMEOUT || (failed >= 3 && running < want && now - started > 30))
+        return "Failed";
+    return "In progress";
+}
+
+static json_t *service_of(struct dcs_ctx *c, const char *uuid, json_t **tasks,
+                          struct dcs_error *err)
+{
+    json_t *filters = NULL, *list, *svc = NULL;
+    char kv[128];
+
+    *tasks = NULL;
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_UUID, uuid);
+    dcs_filters_add(&filters, "label", kv, err);
+    list = dcs_service_list(c->eng, filters, err);
+    json_decref(filters);
+    if (!list)
+        return NULL;
+    svc = json_incref(json_array_get(list, 0));
+    json_decref(list);
+    filters = NULL;
+    if (svc) {
+        dcs_filters_add(&filters, "service", json_string_value(json_object_get(svc, "ID")), err);
+        *tasks = dcs_task_list(c->eng, filters, err);
+        json_decref(filters);
+        if (!*tasks) {
+            json_decref(svc);
+            return NULL;
+        }
+    }
+    if (!svc)
+        err->status = 0;
+    return svc ? svc : json_null();
+}
+
+/* Settle a pending action: compute its state, and if it ended, write the
+ * done record (another server may have done so: its record wins). */
+static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
+{
+    const char *uuid = json_string_value(json_object_get(act, "uuid"));
+    json_t *tasks = NULL, *svc = service_of(c, json_string_value(json_object_get(act, "object_uuid")),
+                                            &tasks, err), *labels;
+    const char *state;
+    char name[128], now[40];
+    struct dcs_error e = {0};
+
+    if (!svc)
+        return DCS_ERR;
+    state = converged(act, json_is_null(svc) ? NULL : svc, tasks, c->now);
+    json_object_set_new(act, "state", json_string(state));
+    json_decref(svc);
+    json_decref(tasks);
+    if (!strcmp(state, "In progress"))
+        return DCS_OK;
+    dcs_engine_time(c->now, now);
+    json_object_set_new(act, "end", json_string(now));
+    labels = json_pack("{s:s, s:s, s:s, s:O}", DCS_LABEL_KIND, DCS_KIND_ACTION_DONE,
+                       DCS_LABEL_UUID, uuid, DCS_LABEL_NAMESPACE,
+                       json_string_value(json_object_get(act, "namespace")) ?
+                           json_string_value(json_object_get(act, "namespace")) : "",
+                       DCS_LABEL_OBJECT, json_object_get(act, "object_uuid"));
+    snprintf(name, sizeof(name), "dcswarm-action-%s-done", uuid);
+    {
+        json_t *data = json_deep_copy(act);
+        json_object_del(data, "_config_id");
+        if (!dcs_record_put(c, name, labels, data, &e) || e.status == 409)
+            dcs_config_remove(c->eng, json_string_value(json_object_get(act, "_config_id")), &e);
+        json_decref(data);
+    }
+    return DCS_OK;
+}
+
+static void datetime(json_t *obj, const char *field, const json_t *engine_time)
+{
+    char buf[DCS_DATETIME_LEN];
+    const char *s = json_string_value(engine_time);
+
+    if (s && dcs_datetime_from_engine(s, buf))
+        json_object_set_new(obj, field, json_string(buf));
+    else
+        json_object_set_new(obj, field, json_null());
+}
+
+/* The Docker Cloud action object (no "logs": it is an SDK method). */
+static json_t *action_object(struct dcs_ctx *c, const json_t *act)
+{
+    char uri[256];
+    json_t *obj;
+    const json_t *state = json_object_get(act, "state");
+
+    snprintf(uri, sizeof(uri), "%s%s/",
+             c->req->rt.family == DCS_FAM_TUTUM ? "/api/v1/action/" : "/api/audit/v1/action/",
+             json_string_value(json_object_get(act, "uuid")));
+    obj = json_pack("{s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:s, s:b, s:b, s:b}",
+                    "uuid", json_object_get(act, "uuid"), "resource_uri", uri, "object",
+                    json_object_get(act, "object"), "action", json_object_get(act, "action"),
+                    "method", json_object_get(act, "method"), "path",
+                    json_object_get(act, "path"), "user", json_object_get(act, "user"), "ip",
+                    json_object_get(act, "ip"), "location", "", "user_agent", "", "state",
+                    json_string_value(state) ? json_string_value(state) : "In progress",
+                    "is_user_action", 1, "can_be_canceled", 0, "can_be_retried", 0);
+    json_object_set(obj, "body", json_object_get(act, "body"));
+    datetime(obj, "start_date", json_object_get(act, "start"));
+    datetime(obj, "end_date", json_object_get(act, "end"));
+    return obj;
+}
+
+/* Every action this caller may see: done records override pending ones. */
+static json_t *load_actions(struct dcs_ctx *c, const char *uuid, struct dcs_error *err)
+{
+    json_t *out = json_array(), *seen = json_object(), *a;
+    const json_t *g;
+    size_t i, j;
+
+    json_array_foreach(c->req->grants, i, g) {
+        const char *kinds[2] = {DCS_KIND_ACTION_DONE, DCS_KIND_ACTION};
+        for (int k = 0; k < 2; k++) {
+            json_t *list = dcs_records(c, kinds[k], json_string_value(g), uuid, err);
+            if (!list) {
+                json_decref(out);
+                json_decref(seen);
+                return NULL;
+            }
+            json_array_foreach(list, j, a) {
+                const char *u = json_string_value(json_object_get(a, "uuid"));
+                if (!u || json_object_get(seen, u))
+                    continue;
+                json_object_set_new(seen, u, json_true());
+                json_object_set_new(a, "namespace", json_incref((json_t *)g));
+                if (k == 1 && settle(c, a, err)) {
+                    json_decref(list);
+                    json_decref(out);
+                    json_decref(seen);
+                    return NULL;
+                }
+                json_array_append(out, a);
+            }
+            json_decref(list);
+        }
+    }
+    json_decref(seen);
+    return out;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(const json_t *const *)a, "start"));
+    const char *y = json_string_value(json_object_get(*(const json_t *const *)b, "start"));
+    int d = strcmp(y ? y : "", x ? x : "");
+
+    return d ? d : strcmp(json_string_value(json_object_get(*(const json_t *const *)b, "uuid")),
+                          json_string_value(json_object_get(*(const json_t *const *)a, "uuid")));
+}
+
+static int list(struct dcs_ctx *c, struct dcs_error *err)
+{
+    static const char *const allowed[] = {"uuid", "uuid__startswith", "object", NULL};
+    const char *prefix = dcs_param(c->req, "uuid__startswith"), *object = dcs_param(c->req, "object");
+    json_t *acts, *objs, *a;
+    size_t i, n;
+    json_t **v;
+    int rc;
+
+    if (dcs_check_params(c->req, allowed, err))
+        return DCS_ERR;
+    acts = load_actions(c, dcs_param(c->req, "uuid"), err);
+    if (!acts)
+        return DCS_ERR;
+    n = json_array_size(acts);
+    v = malloc((n ? n : 1) * sizeof(*v));
+    for (i = 0; v && i < n; i++)
+        v[i] = json_array_get(acts, i);
+    if (v)
+        qsort(v, n, sizeof(*v), newest_first);
+    objs = json_array();
+    for (i = 0; v && i < n; i++) {
+        a = v[i];
+        if (prefix && strncmp(json_string_value(json_object_get(a, "uuid")), prefix, strlen(prefix)))
+            continue;
+        if (object && strcmp(json_string_value(json_object_get(a, "object")), object))
+            continue;
+        json_array_append_new(objs, action_object(c, a));
+    }
+    free(v);
+    rc = dcs_reply_list(c->req, objs, err);
+    json_decref(objs);
+    json_decref(acts);
+    return rc;
+}
+
+int dcs_actions_route(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_req *r = c->req;
+    json_t *acts;
+    int rc;
+
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        snprintf(r->allow, sizeof(r->allow), "GET");
+        return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: GET)",
+                                r->method);
+    }
+    if (r->rt.verb[0])
+        return dcs_error_status(err, 404, NULL, "not found");
+    if (!r->rt.id[0])
+        return list(c, err);
+    acts = load_actions(c, r->rt.id, err);
+    if (!acts)
+        return DCS_ERR;
+    if (!json_array_size(acts)) {
+        json_decref(acts);
+        return dcs_error_status(err, 404, NULL, "no action with uuid %s", r->rt.id);
+    }
+    rc = dcs_reply(r, 200, action_object(c, json_array_get(acts, 0)));
+    json_decref(acts);
+    return rc;
+}

@@ -1,0 +1,247 @@
+/*
+ * dispatch.c - one request, on a worker thread: the path, the caller, the
+ * namespace, the body, then the handler of the object type.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http/http.h"
+#include "swarm/swarm.h"
+
+static pthread_rwlock_t auth_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct dcs_auth *auth_keys;
+
+void dcs_http_set_auth(struct dcs_auth *a)
+{
+    struct dcs_auth *old;
+
+    pthread_rwlock_wrlock(&auth_lock);
+    old = auth_keys;
+    auth_keys = a;
+    pthread_rwlock_unlock(&auth_lock);
+    dcs_auth_free(old);
+}
+
+int dcs_http_reload_auth(const char *path, struct dcs_error *err)
+{
+    struct dcs_auth *a = dcs_auth_load(path, err);
+
+    if (!a)
+        return DCS_ERR;
+    dcs_http_set_auth(a);
+    return DCS_OK;
+}
+
+void dcs_req_free(struct dcs_req *r)
+{
+    if (!r)
+        return;
+    free(r->path);
+    free(r->query);
+    free(r->auth);
+    free(r->content_type);
+    free(r->body);
+    free(r->warnings);
+    free(r->www_auth);
+    json_decref(r->params);
+    json_decref(r->grants);
+    json_decref(r->json);
+    json_decref(r->answer);
+    free(r);
+}
+
+/* "/api//app/v1/service" -> "/api/app/v1/service/": one spelling for the
+ * paths we build from it (list pages). */
+static void normalize_path(struct dcs_req *r)
+{
+    size_t n = strlen(r->path), j = 0;
+    char *out = malloc(n + 2);
+
+    if (!out)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (r->path[i] != '/' || !j || out[j - 1] != '/')
+            out[j++] = r->path[i];
+    if (!j || out[j - 1] != '/')
+        out[j++] = '/';
+    out[j] = '\0';
+    free(r->path);
+    r->path = out;
+}
+
+static int parse_query(struct dcs_req *r, struct dcs_error *err)
+{
+    struct evkeyvalq q = {0};
+    struct evkeyval *kv;
+
+    r->params = json_object();
+    if (!r->query || !*r->query)
+        return DCS_OK;
+    /* evhttp_parse_query_str decodes '+' as a space ("state=Not+running"). */
+    if (evhttp_parse_query_str(r->query, &q))
+        return dcs_error_status(err, 400, NULL, "malformed query string");
+    for (kv = q.tqh_first; kv; kv = kv->next.tqe_next)
+        if (*kv->key)
+            json_object_set_new(r->params, kv->key, json_string(kv->value));
+    evhttp_clear_headers(&q);
+    return DCS_OK;
+}
+
+/* JSON iff the body is not empty, whatever Content-Type says, except a body
+ * declared as something that is not JSON (415). */
+static int parse_body(struct dcs_req *r, struct dcs_error *err)
+{
+    json_error_t je;
+    const char *ct = r->content_type;
+
+    if (r->body_too_large)
+        return dcs_error_status(err, 413, NULL, "request body too large");
+    r->json = NULL;
+    if (!r->body_len) {
+        r->json = json_object();
+        return DCS_OK;
+    }
+    if (ct && *ct && strncasecmp(ct, "application/json", 16) &&
+        strncasecmp(ct, "text/plain", 10) && strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+        return dcs_error_status(err, 415, NULL, "unsupported media type \"%s\": "
+                                "send application/json", ct);
+    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!r->json)
+        return dcs_error_status(err, 400, NULL, "invalid JSON in the body: %s "
+                                "(line %d, column %d)", je.text, je.line, je.column);
+    return DCS_OK;
+}
+
+static bool granted(const json_t *grants, const char *ns)
+{
+    const json_t *g;
+    size_t i;
+
+    json_array_foreach(grants, i, g)
+        if (!strcmp(json_string_value(g), ns))
+            return true;
+    return false;
+}
+
+static int authenticate(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_req *r = c->req;
+    int rc;
+
+    if (c->cfg->insecure) {
+        const char *ns = r->rt.ns[0] ? r->rt.ns : "default";
+        snprintf(r->user, sizeof(r->user), "%s", ns);
+        r->grants = json_pack("[s]", ns);
+        return DCS_OK;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        pthread_rwlock_rdlock(&auth_lock);
+        rc = dcs_auth_check(auth_keys, r->auth, r->user, sizeof(r->user), &r->grants, err);
+        pthread_rwlock_unlock(&auth_lock);
+        /* A service token, and this server has not read the secret yet. */
+        if (!rc || attempt || !r->auth || !strstr(r->auth, " ") || !dcs_auth_token_like(r->auth))
+            break;
+        {
+            char secret[128];
+            struct dcs_error e = {0};
+            if (dcs_token_secret(c, secret, sizeof(secret), &e))
+                break;
+        }
+    }
+    if (rc)
+        r->www_auth = strdup("Basic realm=\"dcswarm\"");
+    return rc;
+}
+
+/* Another namespace's objects do not exist for this caller: 404, as for
+ * an unknown object, so that names do not leak. */
+static int choose_namespace(struct dcs_req *r, struct dcs_error *err)
+{
+    const char *ns = r->rt.ns[0] ? r->rt.ns : json_string_value(json_array_get(r->grants, 0));
+
+    if (!ns || !granted(r->grants, ns))
+        return dcs_error_status(err, 404, NULL, "not found");
+    snprintf(r->ns, sizeof(r->ns), "%s", ns);
+    return DCS_OK;
+}
+
+static int ping(struct dcs_ctx *c)
+{
+    json_t *info = NULL;
+    struct dcs_error e = {0};
+    int up = !dcs_engine_request(c->eng, "GET", "/version", NULL, &info, &e);
+
+    json_decref(info);
+    return dcs_reply(c->req, up ? 200 : 503,
+                     json_pack("{s:s, s:b, s:s, s:s}", "status", up ? "ok" : "engine unavailable",
+                               "engine", up, "engine_host", dcs_engine_host(c->eng),
+                               "version", DCS_VERSION));
+}
+
+static int tutum_auth(struct dcs_ctx *c)
+{
+    json_t *obj = json_pack("{s:s, s:O}", "username", c->req->user, "namespaces",
+                            c->req->grants);
+    json_t *all = json_pack("[o]", obj);
+    struct dcs_error e = {0};
+    int rc = dcs_reply_list(c->req, all, &e);
+
+    json_decref(all);
+    return rc;
+}
+
+static int route(struct dcs_ctx *c, struct dcs_error *err)
+{
+    const char *type = c->req->rt.type;
+
+    if (!strcmp(type, "service"))
+        return dcs_services_route(c, err);
+    if (!strcmp(type, "container"))
+        return dcs_containers_route(c, err);
+    if (!strcmp(type, "stack"))
+        return dcs_stacks_route(c, err);
+    if (!strcmp(type, "node") || !strcmp(type, "nodecluster"))
+        return dcs_nodes_route(c, err);
+    if (!strcmp(type, "action"))
+        return dcs_actions_route(c, err);
+    if (!strcmp(type, "auth"))
+        return tutum_auth(c);
+    return dcs_error_status(err, 404, NULL, "not found");
+}
+
+void dcs_http_handle(struct dcs_ctx *c)
+{
+    struct dcs_req *r = c->req;
+    struct dcs_error err = {0};
+    int rc;
+
+    normalize_path(r);
+    rc = dcs_route_parse(r->path, &r->rt, &err);
+    if (!rc && r->rt.family == DCS_FAM_PING) {
+        ping(c);
+        return;
+    }
+    r->tutum_header = r->rt.family == DCS_FAM_TUTUM;
+    if (!rc)
+        rc = authenticate(c, &err);
+    if (!rc)
+        rc = choose_namespace(r, &err);
+    if (!rc)
+        rc = parse_query(r, &err);
+    if (!rc)
+        rc = parse_body(r, &err);
+    if (!rc)
+        rc = route(c, &err);
+    if (rc) {
+        dcs_reply_error(r, &err);
+        return;
+    }
+    if (r->status == 200 && !r->answer)
+        r->status = 204;
+}

@@ -1,0 +1,285 @@
+/*
+ * http.h - dcswarm serve: the Docker Cloud REST API on swarm (internal).
+ *
+ * The shape of one request:
+ *   server.c   the evhttp loop thread: reads the request into a struct
+ *              dcs_req, hands it to a worker, later sends what it computed
+ *   worker.c   the pool: each worker has its own engine handle
+ *   route.c    path -> family, namespace, type, id, verb
+ *   auth.c     keys file, Basic/ApiKey, namespaces
+ *   dispatch.c auth + route -> the handler of the type
+ *   services.c, lifecycle.c, actions.c, containers.c, nodes.c, stacks.c
+ *   reply.c    JSON answers, {"error"}, lists and paging
+ * Nothing is kept between requests but the keys and caches of what the
+ * engine said (image environments): the swarm is the only store.
+ *
+ * Library code: never prints except through dcs_http_log (stderr, one line
+ * per request, never a key).  Ownership as in jansson.
+ */
+#ifndef DCS_HTTP_H
+#define DCS_HTTP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+#include "swarm/engine.h"
+
+#define DCS_HTTP_DEFAULT_PORT 8080
+#define DCS_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
+#define DCS_HTTP_DEFAULT_WORKERS 8
+#define DCS_HTTP_DEFAULT_RETENTION 3600
+#define DCS_HTTP_PAGE 25
+
+/* Labels and names of the records dcswarm keeps on the swarm as configs. */
+#define DCS_LABEL_KIND "dcswarm.kind"
+#define DCS_LABEL_OBJECT "dcswarm.object"
+#define DCS_KIND_ACTION "action"
+#define DCS_KIND_ACTION_DONE "action-done"
+#define DCS_KIND_TERMINATED "terminated-service"
+#define DCS_KIND_TOKEN_KEY "token-key"
+/* A constraint no node satisfies: how a global service is stopped. */
+#define DCS_STOP_CONSTRAINT "node.id==dcswarm-stopped"
+#define DCS_SERVICE_USER "dcswarm-service"
+
+struct dcs_serve_config {
+    char host[256];                 /* --listen host */
+    int port;                       /* --listen port */
+    struct dcs_engine_config engine;
+    char keys_file[1024];           /* "" with insecure */
+    bool insecure;                  /* --insecure-no-auth */
+    char public_domain[256];        /* "" for none */
+    char public_url[512];           /* how containers reach this server */
+    char stream_url[512];
+    int workers;
+    size_t max_body;
+    int retention;                  /* seconds Terminated records stay */
+};
+
+/* ==================== routes ==================== */
+
+enum dcs_family {
+    DCS_FAM_NONE = 0,
+    DCS_FAM_APP,   /* /api/app/v1/[ns/]service|container|stack/ */
+    DCS_FAM_INFRA, /* /api/infra/v1/[ns/]node|nodecluster/ */
+    DCS_FAM_AUDIT, /* /api/audit/v1/action/ */
+    DCS_FAM_TUTUM, /* /api/v1/<type>/ */
+    DCS_FAM_PING,  /* /_ping */
+};
+
+#define DCS_ROUTE_LEN 128
+
+struct dcs_route {
+    enum dcs_family family;
+    char ns[DCS_ROUTE_LEN];   /* namespace written in the path, or "" */
+    char type[32];            /* service, container, stack, node, action, auth */
+    char id[DCS_ROUTE_LEN];   /* object id, "" for the collection */
+    char verb[32];            /* start, stop, scale, redeploy, ... or "" */
+};
+
+/* Parse a path (query already cut off).  Repeated slashes collapse, the
+ * trailing slash is optional.  404 for a path that names nothing. */
+int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *err);
+
+/* The prefix resource URIs of rt's family carry, e.g. "/api/app/v1/" or
+ * "/api/v1/". */
+const char *dcs_route_prefix(const struct dcs_route *rt, const char *type);
+
+/* ==================== auth ==================== */
+
+struct dcs_auth;
+
+/* Load the keys file (DESIGN.md §4); a malformed line fails with its
+ * number.  secret (may be NULL) checks tokens issued to global services. */
+struct dcs_auth *dcs_auth_load(const char *path, struct dcs_error *err);
+void dcs_auth_free(struct dcs_auth *a);
+
+/* Who an Authorization header is: user name into user, the namespaces it
+ * may reach into grants (a JSON array, new).  401 when unknown. */
+int dcs_auth_check(const struct dcs_auth *a, const char *header, char *user,
+                   size_t userlen, json_t **grants, struct dcs_error *err);
+
+/* The key of a token for the services of a namespace (issued to services
+ * with the global role) under secret: hex HMAC-SHA256 of the namespace. */
+void dcs_auth_service_key(const char *secret, const char *ns, char *out, size_t len);
+
+/* Set the secret service tokens are checked with (once known). */
+void dcs_auth_set_secret(const char *secret);
+
+/* Is header a service token while no secret is known yet? */
+bool dcs_auth_token_like(const char *header);
+
+/* sha256 hex of s into out (65 bytes). */
+void dcs_sha256_hex(const char *s, size_t len, char out[65]);
+
+/* Make a random v4 uuid (37 bytes). */
+void dcs_uuid_random(char out[37]);
+
+/* ==================== requests ==================== */
+
+struct dcs_worker;
+
+struct dcs_req {
+    /* read by the loop thread */
+    char method[8];
+    char *path;               /* as sent, without the query */
+    char *query;              /* raw query string, or NULL */
+    char *auth;               /* Authorization header, or NULL */
+    char *content_type;       /* or NULL */
+    char *body;               /* NUL-terminated copy */
+    size_t body_len;
+    bool body_too_large;
+    char peer[64];
+    bool tutum_header;        /* answer X-Tutum-Action-URI too */
+
+    /* filled while handling */
+    struct dcs_route rt;
+    json_t *params;           /* query: object name -> string */
+    char user[DCS_ROUTE_LEN];
+    char ns[DCS_ROUTE_LEN];   /* namespace the request acts in */
+    json_t *grants;           /* namespaces the user may reach */
+    json_t *json;             /* parsed body, {} when empty */
+
+    /* the answer */
+    int status;
+    json_t *answer;           /* object, or NULL (204 / error text) */
+    char allow[64];           /* for 405 */
+    char action_uri[DCS_ROUTE_LEN];
+    char *warnings;           /* X-DCSwarm-Warnings, compact JSON */
+    char *www_auth;
+};
+
+void dcs_req_free(struct dcs_req *r);
+
+/* What a worker hands each handler. */
+struct dcs_ctx {
+    struct dcs_engine *eng;
+    const struct dcs_serve_config *cfg;
+    struct dcs_req *req;
+    time_t now;
+};
+
+/* Handle one request completely (auth, route, handler, answer fields of
+ * req).  Runs on a worker thread. */
+void dcs_http_handle(struct dcs_ctx *c);
+
+/* The auth state shared by the workers, replaced on SIGHUP. */
+void dcs_http_set_auth(struct dcs_auth *a);
+/* Re-read the keys file; keeps the old keys on error. */
+int dcs_http_reload_auth(const char *path, struct dcs_error *err);
+
+/* ==================== replies ==================== */
+
+/* Set the answer: status and object (stolen). */
+int dcs_reply(struct dcs_req *r, int status, json_t *obj_new);
+/* {"error": text} with err->status (500 if unset). */
+void dcs_reply_error(struct dcs_req *r, const struct dcs_error *err);
+/* A page of `all` (array, borrowed) as {"meta", "objects"}: limit/offset
+ * from the query, next/previous as paths starting with /api/. */
+int dcs_reply_list(struct dcs_req *r, const json_t *all, struct dcs_error *err);
+/* limit and offset of the request (defaults 25 and 0); 400 if bad. */
+int dcs_page_params(const struct dcs_req *r, long *limit, long *offset,
+                    struct dcs_error *err);
+/* Fail with 400 unless every query parameter is in `allowed` (NULL-ended)
+ * or is limit/offset. */
+int dcs_check_params(const struct dcs_req *r, const char *const *allowed,
+                     struct dcs_error *err);
+const char *dcs_param(const struct dcs_req *r, const char *name);
+
+/* ==================== the objects ==================== */
+
+/* A snapshot of one namespace on the swarm, read once per request. */
+struct dcs_view {
+    json_t *services;   /* Engine services of the namespace (array) */
+    json_t *tasks;      /* Engine tasks of those services, by ServiceID */
+    json_t *records;    /* Terminated records (Engine-shaped services) */
+    bool with_tasks;
+};
+
+int dcs_view_load(struct dcs_ctx *c, struct dcs_view *v, bool tasks, bool records,
+                  struct dcs_error *err);
+void dcs_view_release(struct dcs_view *v);
+
+/* The canonical resource URI of a service/container/stack in c's family
+ * and namespace. */
+void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid,
+             char *out, size_t len);
+/* A stack's uuid: derived from namespace and name, so every server agrees. */
+void dcs_stack_uuid(const char *ns, const char *name, char out[37]);
+/* A label of an Engine object (borrowed) or NULL. */
+const char *dcs_label(const json_t *obj, const char *key);
+
+/* The Docker Cloud service object of an Engine service (new). */
+json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v,
+                           const json_t *svc, struct dcs_error *err);
+/* The Engine service with this Docker Cloud uuid in the view (borrowed),
+ * or the Terminated record; NULL and 404 otherwise. */
+const json_t *dcs_view_find(const struct dcs_view *v, const char *uuid,
+                            bool *terminated, struct dcs_error *err);
+
+int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err);
+int dcs_containers_route(struct dcs_ctx *c, struct dcs_error *err);
+int dcs_nodes_route(struct dcs_ctx *c, struct dcs_error *err);
+int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err);
+int dcs_actions_route(struct dcs_ctx *c, struct dcs_error *err);
+
+/* ==================== lifecycle ==================== */
+
+/* The lifecycle label of an Engine service, parsed (new object). */
+json_t *dcs_lifecycle_get(const json_t *svc);
+/* Set lifecycle fields on spec's labels (state and datetimes). */
+void dcs_lifecycle_set(json_t *spec, const json_t *lc);
+/* Adjust what dcs_reverse computed with what only the HTTP layer knows:
+ * Stopping while a task still runs, target, synchronized. */
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks);
+/* Is `verb` (start, stop, scale, redeploy, terminate, update) allowed in
+ * `state`?  Otherwise 400 naming the state. */
+int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error *err);
+/* Carry out a lifecycle verb on an Engine service (start, stop, scale,
+ * redeploy); the update goes through the version index. */
+int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
+                        struct dcs_error *err);
+
+/* ==================== actions ==================== */
+
+/* Record an action on the swarm for the object (a resource URI) and set
+ * r->action_uri.  kind: create, update, start, stop, scale, redeploy,
+ * terminate.  Never fails the request: a failed record is logged. */
+void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_uuid,
+                       const char *object_uri, json_t *extra);
+
+/* ==================== image environments ==================== */
+
+/* The Env of an image's config as [{"key","value","origin":"image"}]
+ * (new), cached. */
+json_t *dcs_image_env(struct dcs_ctx *c, const char *image);
+
+/* ==================== records on the swarm ==================== */
+
+/* The Data (parsed, with "_config_id") of every dcswarm config of `kind`,
+ * in namespace ns and with uuid when given; expired ones are removed. */
+json_t *dcs_records(struct dcs_ctx *c, const char *kind, const char *ns, const char *uuid,
+                    struct dcs_error *err);
+/* Create the config `name` with labels (stolen) and data as its content. */
+int dcs_record_put(struct dcs_ctx *c, const char *name, json_t *labels_new,
+                   const json_t *data, struct dcs_error *err);
+/* t as an Engine timestamp "2024-01-02T03:04:05Z". */
+void dcs_engine_time(time_t t, char out[40]);
+/* A page already cut: objects (stolen), total before paging. */
+int dcs_reply_page(struct dcs_req *r, json_t *objects_new, long total, long limit,
+                   long offset);
+
+/* ==================== the server ==================== */
+
+int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err);
+
+/* One log line (stderr). */
+void dcs_http_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The server secret for service tokens, created on the swarm on first use. */
+int dcs_token_secret(struct dcs_ctx *c, char *out, size_t len, struct dcs_error *err);
+
+#endif

@@ -1,0 +1,295 @@
+/*
+ * lifecycle.c - Docker Cloud's service state machine on swarm (DESIGN §3).
+ *
+ * What swarm does not record lives in the dcswarm.lifecycle label, written
+ * in the same update as the change it describes:
+ *   {"state": "not-started"|"started"|"stopped"|"terminated",
+ *    "started"|"stopped"|"deployed"|"destroyed": Engine-style time}
+ * Create does not start (0 replicas); start scales to target_num_containers
+ * (kept in dcswarm.spec); stop scales to 0, a global service gets a
+ * placement constraint no node satisfies; redeploy is ForceUpdate + 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "translate/datetime.h"
+#include "swarm/swarm.h"
+#include "translate/translate.h"
+
+json_t *dcs_lifecycle_get(const json_t *svc)
+{
+    const char *text = dcs_label(svc, DCS_LABEL_LIFECYCLE);
+    json_t *lc = text ? json_loads(text, 0, NULL) : NULL;
+
+    if (!json_is_object(lc)) {
+        json_decref(lc);
+        /* A service applied as a stack (or made by hand) runs from the start. */
+        lc = json_pack("{s:s}", "state", "started");
+    }
+    return lc;
+}
+
+void dcs_lifecycle_set(json_t *spec, const json_t *lc)
+{
+    char *text = json_dumps(lc, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *labels = json_object_get(spec, "Labels");
+
+    if (!labels) {
+        labels = json_object();
+        json_object_set_new(spec, "Labels", labels);
+    }
+    if (text)
+        json_object_set_new(labels, DCS_LABEL_LIFECYCLE, json_string(text));
+    free(text);
+}
+
+static const char *task_state(const json_t *t)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
+    return s ? s : "";
+}
+
+/* A container is still there until its task reached a final state. */
+static bool task_alive(const json_t *t)
+{
+    static const char *const alive[] = {"assigned", "accepted", "preparing", "ready",
+                                        "starting", "running", NULL};
+    const char *s = task_state(t);
+
+    for (const char *const *a = alive; *a; a++)
+        if (!strcmp(s, *a))
+            return true;
+    return false;
+}
+
+static long long kept_target(const json_t *svc)
+{
+    const char *text = dcs_label(svc, DCS_LABEL_SPEC);
+    json_t *canon = text ? json_loads(text, 0, NULL) : NULL;
+    const json_t *t = json_object_get(canon, "target_num_containers");
+    long long n = json_is_integer(t) ? json_integer_value(t) : 1;
+
+    json_decref(canon);
+    return n;
+}
+
+/* Do the running containers run what the service now says? */
+static bool synchronized(const json_t *svc, const json_t *tasks)
+{
+    const json_t *spec = json_object_get(svc, "Spec"), *t;
+    const json_t *want = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
+    const char *update = json_string_value(json_object_get(
+        json_object_get(svc, "UpdateStatus"), "State"));
+    size_t i;
+
+    if (update && (!strcmp(update, "updating") || !strcmp(update, "paused") ||
+                   !strcmp(update, "rollback_started")))
+        return false;
+    json_array_foreach(tasks, i, t) {
+        const char *desired = json_string_value(json_object_get(t, "DesiredState"));
+        const json_t *have = json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
+        if (desired && !strcmp(desired, "running") && task_alive(t) && !json_equal(want, have))
+            return false;
+    }
+    return true;
+}
+
+/* Since the last start, every container ran and exited (swarm then wants
+ * them shut down): Docker Cloud showed such a service Stopped. */
+static bool exited(const json_t *tasks, const json_t *lc)
+{
+    time_t since = 0, created;
+    const json_t *t;
+    size_t i;
+    int ended = 0;
+
+    dcs_engine_time_parse(json_string_value(json_object_get(lc, "started")), &since);
+    json_array_foreach(tasks, i, t) {
+        const char *d = json_string_value(json_object_get(t, "DesiredState"));
+        if (!dcs_engine_time_parse(json_string_value(json_object_get(t, "CreatedAt")), &created) ||
+            created < since)
+            continue;
+        if ((d && !strcmp(d, "running")) || task_alive(t))
+            return false;
+        ended++;
+    }
+    return ended > 0;
+}
+
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks)
+{
+    const char *state = json_string_value(json_object_get(obj, "state"));
+    json_t *lc = dcs_lifecycle_get(svc);
+    const char *phase = json_string_value(json_object_get(lc, "state"));
+    bool replicated = !json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"),
+                                       "Global");
+    const json_t *t;
+    size_t i;
+
+    /* swarm marks a task "shutdown" at once; the container may still run. */
+    if (state && (!strcmp(state, "Stopped") || !strcmp(state, "Not running")))
+        json_array_foreach(tasks, i, t)
+            if (task_alive(t)) {
+                json_object_set_new(obj, "state", json_string("Stopping"));
+                break;
+            }
+    if (state && !strcmp(state, "Starting") && exited(tasks, lc))
+        json_object_set_new(obj, "state", json_string("Stopped"));
+    /* The target is what the user last set (PATCH before scale), unless
+     * swarm runs another count than dcswarm last applied (scaled by hand). */
+    if (replicated && (!phase || strcmp(phase, "started") ||
+                       json_equal(json_object_get(lc, "replicas"), json_object_get(json_object_get(
+                           json_object_get(json_object_get(svc, "Spec"), "Mode"), "Replicated"),
+                           "Replicas"))))
+        json_object_set_new(obj, "target_num_containers", json_integer(kept_target(svc)));
+    if (tasks)
+        json_object_set_new(obj, "synchronized", json_boolean(synchronized(svc, tasks)));
+    json_decref(lc);
+}
+
+struct allowed {
+    const char *verb;
+    const char *states[6];
+};
+
+/* The reference's table (service.md "Service states").  Scale is not in
+ * it: it is allowed wherever the service is not in transition, and only
+ * records the target while the service does not run.  Terminate is also
+ * allowed while Starting: a swarm task that cannot start keeps a service
+ * Starting for ever, and it must stay removable. */
+static const struct allowed table[] = {
+    {"start", {"Not running", "Stopped"}},
+    {"stop", {"Running", "Partly running"}},
+    {"redeploy", {"Running", "Partly running", "Stopped"}},
+    {"terminate", {"Not running", "Running", "Partly running", "Stopped", "Starting"}},
+    {"scale", {"Not running", "Running", "Partly running", "Stopped"}},
+    {"update", {"Not running", "Running", "Partly running", "Stopped", "Starting",
+                "Redeploying"}},
+    {NULL, {NULL}},
+};
+
+int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error *err)
+{
+    for (const struct allowed *a = table; a->verb; a++) {
+        if (strcmp(a->verb, verb))
+            continue;
+        for (int i = 0; i < 6 && a->states[i]; i++)
+            if (!strcmp(a->states[i], state))
+                return DCS_OK;
+        break;
+    }
+    return dcs_error_status(err, 400, NULL, "cannot %s a service in state %s", verb, state);
+}
+
+/* ---- the changes, applied through the version index ---- */
+
+struct change {
+    const char *verb;
+    char now[40];
+};
+
+static void set_replicas(json_t *spec, long long n)
+{
+    json_t *rep = json_object_get(json_object_get(spec, "Mode"), "Replicated");
+
+    if (rep)
+        json_object_set_new(rep, "Replicas", json_integer(n));
+}
+
+static json_t *constraints(json_t *spec)
+{
+    json_t *tt = json_object_get(spec, "TaskTemplate"), *pl, *cons;
+
+    if (!tt) {
+        tt = json_object();
+        json_object_set_new(spec, "TaskTemplate", tt);
+    }
+    pl = json_object_get(tt, "Placement");
+    if (!pl) {
+        pl = json_object();
+        json_object_set_new(tt, "Placement", pl);
+    }
+    cons = json_object_get(pl, "Constraints");
+    if (!cons) {
+        cons = json_array();
+        json_object_set_new(pl, "Constraints", cons);
+    }
+    return cons;
+}
+
+static void set_global_stopped(json_t *spec, bool stopped)
+{
+    json_t *cons, *c;
+    size_t i;
+
+    if (!json_object_get(json_object_get(spec, "Mode"), "Global"))
+        return;
+    cons = constraints(spec);
+    json_array_foreach(cons, i, c)
+        if (!strcmp(json_string_value(c), DCS_STOP_CONSTRAINT)) {
+            json_array_remove(cons, i);
+            break;
+        }
+    if (stopped)
+        json_array_append_new(cons, json_string(DCS_STOP_CONSTRAINT));
+}
+
+static void run(json_t *spec, const json_t *svc, json_t *lc)
+{
+    set_replicas(spec, kept_target(svc));
+    json_object_set_new(lc, "replicas", json_integer(kept_target(svc)));
+    set_global_stopped(spec, false);
+}
+
+static int change(json_t *spec, const json_t *svc, void *arg, struct dcs_error *err)
+{
+    struct change *ch = arg;
+    json_t *lc = dcs_lifecycle_get(svc);
+    const char *phase = json_string_value(json_object_get(lc, "state"));
+    bool started = phase && !strcmp(phase, "started");
+    json_t *tt = json_object_get(spec, "TaskTemplate");
+
+    (void)err;
+    if (!strcmp(ch->verb, "start") || (!strcmp(ch->verb, "redeploy") && !started)) {
+        run(spec, svc, lc);
+        json_object_set_new(lc, "state", json_string("started"));
+        json_object_set_new(lc, "started", json_string(ch->now));
+        json_object_set_new(lc, "deployed", json_string(ch->now));
+    } else if (!strcmp(ch->verb, "stop")) {
+        set_replicas(spec, 0);
+        set_global_stopped(spec, true);
+        json_object_set_new(lc, "state", json_string("stopped"));
+        json_object_set_new(lc, "stopped", json_string(ch->now));
+    } else if (!strcmp(ch->verb, "scale") && started) {
+        set_replicas(spec, kept_target(svc));
+        json_object_set_new(lc, "replicas", json_integer(kept_target(svc)));
+    }
+    if (!strcmp(ch->verb, "redeploy")) {
+        json_object_set_new(tt, "ForceUpdate", json_integer(json_integer_value(
+            json_object_get(tt, "ForceUpdate")) + 1));
+        json_object_set_new(lc, "deployed", json_string(ch->now));
+    }
+    dcs_lifecycle_set(spec, lc);
+    json_decref(lc);
+    return DCS_OK;
+}
+
+void dcs_engine_time(time_t t, char out[40])
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
+                        struct dcs_error *err)
+{
+    struct change ch = {verb, ""};
+
+    dcs_engine_time(c->now, ch.now);
+    return dcs_service_update_with(c->eng, json_string_value(json_object_get(svc, "ID")),
+                                   change, &ch, err);
+}

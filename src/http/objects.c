@@ -1,0 +1,326 @@
+/*
+ * objects.c - reading a namespace off the swarm (services, their tasks,
+ * the records of terminated services) and the Docker Cloud service object
+ * of each, in the caller's URL family.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "http/http.h"
+#include "translate/datetime.h"
+#include "swarm/swarm.h"
+#include "translate/translate.h"
+
+const char *dcs_label(const json_t *obj, const char *key)
+{
+    const json_t *spec = json_object_get(obj, "Spec");
+    return json_string_value(json_object_get(json_object_get(spec ? spec : obj, "Labels"), key));
+}
+
+void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid, char *out,
+             size_t len)
+{
+    const struct dcs_route *rt = &c->req->rt;
+    bool tutum = rt->family == DCS_FAM_TUTUM;
+    bool audit = !strcmp(type, "action");
+
+    snprintf(out, len, "%s%s%s%s/%s/", dcs_route_prefix(rt, type),
+             tutum || audit ? "" : c->req->ns, tutum || audit ? "" : "/", type, uuid);
+}
+
+void dcs_stack_uuid(const char *ns, const char *name, char out[37])
+{
+    dcs_uuid_for(ns, "dcswarm.stack", name, out);
+}
+
+static json_t *decode_record(const json_t *config)
+{
+    const char *b64 = json_string_value(json_object_get(json_object_get(config, "Spec"), "Data"));
+    size_t n = b64 ? strlen(b64) : 0;
+    unsigned char *buf = malloc(n + 4);
+    int got;
+    json_t *v = NULL;
+
+    if (!buf)
+        return NULL;
+    got = n ? EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) : -1;
+    while (got > 0 && n && b64[n - 1] == '=') {
+        n--;
+        got--;
+    }
+    if (got > 0)
+        v = json_loadb((const char *)buf, (size_t)got, 0, NULL);
+    free(buf);
+    return v;
+}
+
+/* Records older than the retention go, by whichever server sees them. */
+static bool expired(struct dcs_ctx *c, const json_t *config)
+{
+    time_t t;
+    const char *created = json_string_value(json_object_get(config, "CreatedAt"));
+
+    return created && dcs_engine_time_parse(created, &t) && c->now - t > c->cfg->retention;
+}
+
+json_t *dcs_records(struct dcs_ctx *c, const char *kind, const char *ns, const char *uuid,
+                    struct dcs_error *err)
+{
+    json_t *filters = NULL, *list, *out, *cfg;
+    char kv[300];
+    size_t i;
+
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_KIND, kind);
+    dcs_filters_add(&filters, "label", kv, err);
+    if (ns) {
+        snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, ns);
+        dcs_filters_add(&filters, "label", kv, err);
+    }
+    if (uuid) {
+        snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_UUID, uuid);
+        dcs_filters_add(&filters, "label", kv, err);
+    }
+    list = dcs_config_list(c->eng, filters, err);
+    json_decref(filters);
+    if (!list)
+        return NULL;
+    out = json_array();
+    json_array_foreach(list, i, cfg) {
+        json_t *data;
+        if (strcmp(kind, DCS_KIND_TOKEN_KEY) && expired(c, cfg)) {
+            struct dcs_error ignored = {0};
+            dcs_config_remove(c->eng, json_string_value(json_object_get(cfg, "ID")), &ignored);
+            continue;
+        }
+        data = decode_record(cfg);
+        if (data && json_is_object(data)) {
+            json_object_set(data, "_config_id", json_object_get(cfg, "ID"));
+            json_array_append(out, data);
+        }
+        json_decref(data);
+    }
+    json_decref(list);
+    return out;
+}
+
+int dcs_record_put(struct dcs_ctx *c, const char *name, json_t *labels_new,
+                   const json_t *data, struct dcs_error *err)
+{
+    char *text = json_dumps(data, JSON_COMPACT);
+    size_t n = text ? strlen(text) : 0;
+    char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+    json_t *spec;
+    char *id;
+
+    if (!text || !b64) {
+        free(text);
+        free(b64);
+        json_decref(labels_new);
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    }
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)text, (int)n);
+    spec = json_pack("{s:s, s:o, s:s}", "Name", name, "Labels", labels_new, "Data", b64);
+    id = dcs_config_create(c->eng, spec, err);
+    json_decref(spec);
+    free(text);
+    free(b64);
+    free(id);
+    return id ? DCS_OK : DCS_ERR;
+}
+
+static int by_created(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+    const char *cx = json_string_value(json_object_get(x, "CreatedAt"));
+    const char *cy = json_string_value(json_object_get(y, "CreatedAt"));
+    int d = strcmp(cx ? cx : "", cy ? cy : "");
+
+    return d ? d : strcmp(dcs_label(x, DCS_LABEL_UUID) ? dcs_label(x, DCS_LABEL_UUID) : "",
+                          dcs_label(y, DCS_LABEL_UUID) ? dcs_label(y, DCS_LABEL_UUID) : "");
+}
+
+/* Oldest first, as Docker Cloud listed them; Engine timestamps sort as text
+ * only when they have the same length, so compare parsed times. */
+static void sort_services(json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    json_t **v = malloc((n ? n : 1) * sizeof(*v));
+
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof(*v), by_created);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+}
+
+static json_t *group_tasks(json_t *tasks)
+{
+    json_t *by = json_object(), *t;
+    size_t i;
+
+    json_array_foreach(tasks, i, t) {
+        const char *sid = json_string_value(json_object_get(t, "ServiceID"));
+        json_t *list;
+        if (!sid)
+            continue;
+        list = json_object_get(by, sid);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(by, sid, list);
+        }
+        json_array_append(list, t);
+    }
+    return by;
+}
+
+int dcs_view_load(struct dcs_ctx *c, struct dcs_view *v, bool tasks, bool records,
+                  struct dcs_error *err)
+{
+    json_t *filters = NULL, *all;
+    char kv[300];
+
+    memset(v, 0, sizeof(*v));
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, c->req->ns);
+    dcs_filters_add(&filters, "label", kv, err);
+    v->services = dcs_service_list(c->eng, filters, err);
+    json_decref(filters);
+    if (!v->services)
+        return DCS_ERR;
+    sort_services(v->services);
+    v->with_tasks = tasks;
+    if (tasks && json_array_size(v->services)) {
+        all = dcs_task_list(c->eng, NULL, err);
+        if (!all)
+            return DCS_ERR;
+        v->tasks = group_tasks(all);
+        json_decref(all);
+    }
+    if (records) {
+        v->records = dcs_records(c, DCS_KIND_TERMINATED, c->req->ns, NULL, err);
+        if (!v->records)
+            return DCS_ERR;
+        sort_services(v->records);
+    }
+    return DCS_OK;
+}
+
+void dcs_view_release(struct dcs_view *v)
+{
+    json_decref(v->services);
+    json_decref(v->tasks);
+    json_decref(v->records);
+    memset(v, 0, sizeof(*v));
+}
+
+const json_t *dcs_view_find(const struct dcs_view *v, const char *uuid, bool *terminated,
+                            struct dcs_error *err)
+{
+    const json_t *s;
+    size_t i;
+
+    *terminated = false;
+    json_array_foreach(v->services, i, s) {
+        const char *u = dcs_label(s, DCS_LABEL_UUID);
+        if (u && !strcmp(u, uuid))
+            return s;
+    }
+    json_array_foreach(v->records, i, s) {
+        const char *u = dcs_label(s, DCS_LABEL_UUID);
+        if (u && !strcmp(u, uuid)) {
+            *terminated = true;
+            return s;
+        }
+    }
+    dcs_error_status(err, 404, NULL, "no service with uuid %s", uuid);
+    return NULL;
+}
+
+/* The image's own variables first, as Docker Cloud listed them, unless the
+ * user's or dcswarm's set the same key. */
+static void add_image_env(struct dcs_ctx *c, json_t *obj)
+{
+    json_t *calc = json_object_get(obj, "calculated_envvars");
+    json_t *img = dcs_image_env(c, json_string_value(json_object_get(obj, "image_name")));
+    json_t *out = json_array(), *e, *f;
+    size_t i, j;
+
+    json_array_foreach(img, i, e) {
+        bool shadowed = false;
+        json_array_foreach(calc, j, f)
+            shadowed |= json_equal(json_object_get(e, "key"), json_object_get(f, "key"));
+        if (!shadowed)
+            json_array_append(out, e);
+    }
+    json_array_extend(out, calc);
+    json_object_set_new(obj, "calculated_envvars", out);
+    json_decref(img);
+}
+
+/* linked_from_service: the links of the other services of the view that
+ * point at this one, by resource URI. */
+static void add_linked_from(const struct dcs_view *v, json_t *obj)
+{
+    const json_t *uri = json_object_get(obj, "resource_uri"), *s, *l;
+    json_t *from = json_array();
+    size_t i, j;
+    char buf[512];
+
+    json_array_foreach(v->services, i, s) {
+        const char *spec = dcs_label(s, DCS_LABEL_SPEC), *uuid = dcs_label(s, DCS_LABEL_UUID);
+        json_t *canon = spec ? json_loads(spec, 0, NULL) : NULL;
+        json_array_foreach(json_object_get(canon, "linked_to_service"), j, l) {
+            const char *to = json_string_value(json_object_get(l, "to_service"));
+            const char *at = to ? strstr(to, "/service/") : NULL;
+            const char *mine = json_string_value(uri);
+            const char *mine_at = mine ? strstr(mine, "/service/") : NULL;
+            if (!at || !mine_at || strcmp(at, mine_at) || !uuid)
+                continue;
+            snprintf(buf, sizeof(buf), "%.*sservice/%s/", (int)(mine_at - mine + 1), mine,
+                     uuid);
+            json_array_append_new(from, json_pack("{s:s, s:O, s:O}", "from_service", buf,
+                                                  "name", json_object_get(l, "name"),
+                                                  "to_service", uri));
+        }
+        json_decref(canon);
+    }
+    json_object_set_new(obj, "linked_from_service", from);
+}
+
+json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                           struct dcs_error *err)
+{
+    struct dcs_reverse_ctx rc = {0};
+    const char *id = json_string_value(json_object_get(svc, "ID"));
+    const char *stack = dcs_label(svc, DCS_LABEL_STACK);
+    json_t *tasks = v->tasks && id ? json_object_get(v->tasks, id) : NULL;
+    json_t *empty = json_array(), *stack_uri = NULL, *obj;
+    bool live = !dcs_label(svc, "dcswarm.terminated");
+    char uri[512], suuid[37];
+
+    rc.api_prefix = dcs_route_prefix(&c->req->rt, "service");
+    rc.namespace_ = c->req->rt.family == DCS_FAM_TUTUM ? NULL : c->req->ns;
+    rc.public_domain = c->cfg->public_domain[0] ? c->cfg->public_domain : NULL;
+    rc.tasks = live && v->with_tasks ? (tasks ? tasks : empty) : NULL;
+    if (stack) {
+        dcs_stack_uuid(c->req->ns, stack, suuid);
+        dcs_uri(c, "stack", suuid, uri, sizeof(uri));
+        stack_uri = json_string(uri);
+    }
+    rc.stack_uri = stack_uri;
+    obj = dcs_reverse(svc, &rc, err);
+    if (obj) {
+        dcs_lifecycle_fix(obj, svc, rc.tasks);
+        add_image_env(c, obj);
+        add_linked_from(v, obj);
+    }
+    json_decref(stack_uri);
+    json_decref(empty);
+    return obj;
+}

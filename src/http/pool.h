@@ -1,0 +1,35 @@
+/*
+ * pool.h - the worker threads of dcswarm serve (worker.c).
+ */
+#ifndef DCS_HTTP_POOL_H
+#define DCS_HTTP_POOL_H
+
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "http/http.h"
+
+struct dcs_job {
+    struct evhttp_request *ev;  /* loop thread only */
+    struct dcs_req *req;        /* the worker's while it is queued */
+    struct timespec t0;
+    struct dcs_job *next;
+};
+
+typedef void (*dcs_job_fn)(struct dcs_job *j, void *ctx);
+
+struct dcs_pool;
+
+/* cfg->workers threads; proto (a connected engine, or NULL when the engine
+ * did not answer at start) is cloned for each.  deliver runs on the loop
+ * thread of base for each finished job. */
+struct dcs_pool *dcs_pool_new(struct event_base *base, const struct dcs_serve_config *cfg,
+                              const struct dcs_engine *proto, dcs_job_fn deliver,
+                              void *ctx);
+void dcs_pool_submit(struct dcs_pool *p, struct dcs_job *j);
+/* Finish the queued jobs, stop the threads, free. */
+void dcs_pool_free(struct dcs_pool *p);
+
+#endif

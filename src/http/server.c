@@ -1,0 +1,316 @@
+/*
+ * server.c - the evhttp front end: listener, loop, signals, graceful
+ * shutdown, one log line per request.
+ *
+ * The loop thread only reads requests and writes answers; the work is done
+ * by the pool (worker.c).  A request that a later issue serves over a
+ * WebSocket (logs, events) will be recognised in on_request, before it is
+ * queued, and its connection taken over with evhttp_connection_get_bufferevent().
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+
+#include "http/pool.h"
+#include "swarm/swarm.h"
+
+struct server {
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *sock;
+    struct dcs_pool *pool;
+    const struct dcs_serve_config *cfg;
+    long in_flight;
+    bool draining;
+};
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void dcs_http_log(const char *fmt, ...)
+{
+    va_list ap;
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "dcswarm: %s ", stamp);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    default: return "OTHER";
+    }
+}
+
+static char *header_dup(struct evhttp_request *ev, const char *name)
+{
+    const char *v = evhttp_find_header(evhttp_request_get_input_headers(ev), name);
+    return v ? strdup(v) : NULL;
+}
+
+static struct dcs_req *read_request(struct evhttp_request *ev, size_t max_body)
+{
+    struct dcs_req *r = calloc(1, sizeof(*r));
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    size_t len = evbuffer_get_length(in);
+    char *host = NULL;
+    ev_uint16_t port = 0;
+
+    if (!r)
+        return NULL;
+    snprintf(r->method, sizeof(r->method), "%s", method_name(evhttp_request_get_command(ev)));
+    /* "//api/..." parses as an authority: take the path from the raw URI. */
+    if (!path || !*path || !strncmp(evhttp_request_get_uri(ev), "//", 2)) {
+        const char *raw = evhttp_request_get_uri(ev);
+        size_t plen = strcspn(raw, "?");
+        r->path = strndup(raw, plen);
+        query = raw[plen] ? raw + plen + 1 : NULL;
+    } else {
+        r->path = strdup(path);
+    }
+    r->query = query ? strdup(query) : NULL;
+    r->auth = header_dup(ev, "Authorization");
+    r->content_type = header_dup(ev, "Content-Type");
+    r->body_too_large = len > max_body;
+    r->body_len = r->body_too_large ? 0 : len;
+    r->body = malloc(r->body_len + 1);
+    if (r->body) {
+        evbuffer_copyout(in, r->body, r->body_len);
+        r->body[r->body_len] = '\0';
+    }
+    evhttp_connection_get_peer(evhttp_request_get_connection(ev), &host, &port);
+    snprintf(r->peer, sizeof(r->peer), "%s", host ? host : "");
+    if (!r->path || !r->body) {
+        dcs_req_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+static void free_text(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    free(arg);
+}
+
+static void send_answer(struct evhttp_request *ev, struct dcs_req *r)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
+    struct evbuffer *out = evbuffer_new();
+
+    if (r->allow[0])
+        evhttp_add_header(h, "Allow", r->allow);
+    if (r->www_auth)
+        evhttp_add_header(h, "WWW-Authenticate", r->www_auth);
+    if (r->warnings)
+        evhttp_add_header(h, "X-DCSwarm-Warnings", r->warnings);
+    if (r->action_uri[0]) {
+        evhttp_add_header(h, "X-DockerCloud-Action-URI", r->action_uri);
+        if (r->tutum_header)
+            evhttp_add_header(h, "X-Tutum-Action-URI", r->action_uri);
+    }
+    if (r->answer && out) {
+        char *text = json_dumps(r->answer, JSON_COMPACT);
+        evhttp_add_header(h, "Content-Type", "application/json");
+        if (text)
+            evbuffer_add_reference(out, text, strlen(text), free_text, text);
+    }
+    evhttp_send_reply(ev, r->status ? r->status : 500, reason(r->status), out);
+    if (out)
+        evbuffer_free(out);
+}
+
+static void deliver(struct dcs_job *j, void *arg)
+{
+    struct server *s = arg;
+    struct dcs_req *r = j->req;
+
+    send_answer(j->ev, r);
+    dcs_http_log("%s %s %d %.1f ms", r->method, r->path, r->status, elapsed_ms(&j->t0));
+    dcs_req_free(r);
+    free(j);
+    if (--s->in_flight == 0 && s->draining)
+        event_base_loopexit(s->base, NULL);
+}
+
+static void reply_now(struct evhttp_request *ev, int status, const char *text)
+{
+    struct dcs_req r = {0};
+
+    r.status = status;
+    r.answer = json_pack("{s:s}", "error", text);
+    send_answer(ev, &r);
+    json_decref(r.answer);
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+    struct server *s = arg;
+    struct dcs_job *j;
+
+    if (s->draining) {
+        reply_now(ev, 503, "the server is shutting down");
+        return;
+    }
+    j = calloc(1, sizeof(*j));
+    if (j)
+        j->req = read_request(ev, s->cfg->max_body);
+    if (!j || !j->req) {
+        free(j);
+        reply_now(ev, 500, "out of memory");
+        return;
+    }
+    j->ev = ev;
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    s->in_flight++;
+    dcs_pool_submit(s->pool, j);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *s = arg;
+    struct dcs_error err = {0};
+
+    (void)what;
+    if (sig == SIGHUP) {
+        if (!s->cfg->keys_file[0])
+            return;
+        if (dcs_http_reload_auth(s->cfg->keys_file, &err))
+            dcs_http_log("keys file %s not reloaded, old keys kept: line %d: %s",
+                         s->cfg->keys_file, err.line, err.text);
+        else
+            dcs_http_log("keys file %s reloaded", s->cfg->keys_file);
+        return;
+    }
+    if (s->draining)
+        return;
+    /* Stop accepting; answer what is in flight, then leave the loop. */
+    dcs_http_log("shutting down: %ld request(s) in flight", s->in_flight);
+    s->draining = true;
+    if (s->sock)
+        evhttp_del_accept_socket(s->http, s->sock);
+    s->sock = NULL;
+    if (!s->in_flight)
+        event_base_loopexit(s->base, NULL);
+}
+
+static int setup(struct server *s, struct dcs_engine *proto, struct dcs_error *err)
+{
+    s->base = event_base_new();
+    s->http = s->base ? evhttp_new(s->base) : NULL;
+    if (!s->http)
+        return dcs_error_status(err, 500, NULL, "cannot create the event loop");
+    /* Over the limit, the request is still read (up to a hard cap) so that
+     * the answer is our JSON 413, not libevent's page. */
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)(s->cfg->max_body * 4 + 65536));
+    evhttp_set_max_headers_size(s->http, 65536);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                        EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+                                        EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+    evhttp_set_timeout(s->http, 120);
+    evhttp_set_gencb(s->http, on_request, s);
+    s->sock = evhttp_bind_socket_with_handle(s->http, s->cfg->host, (ev_uint16_t)s->cfg->port);
+    if (!s->sock)
+        return dcs_error_status(err, 400, "--listen", "cannot listen on %s:%d",
+                                s->cfg->host, s->cfg->port);
+    s->pool = dcs_pool_new(s->base, s->cfg, proto, deliver, s);
+    if (!s->pool)
+        return dcs_error_status(err, 500, NULL, "cannot start the worker threads");
+    return DCS_OK;
+}
+
+int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err)
+{
+    struct server s = {0};
+    struct dcs_engine *proto;
+    struct dcs_error e = {0};
+    struct event *sigs[3] = {0};
+    const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
+    int rc;
+
+    evthread_use_pthreads();
+    s.cfg = cfg;
+    proto = dcs_engine_open(&cfg->engine, &e);
+    if (!proto)
+        dcs_http_log("engine: %s (serving anyway: 503 until it answers)", e.text);
+    rc = setup(&s, proto, err);
+    for (int i = 0; !rc && i < 3; i++) {
+        sigs[i] = evsignal_new(s.base, signums[i], on_signal, &s);
+        evsignal_add(sigs[i], NULL);
+    }
+    if (!rc) {
+        dcs_http_log("listening on http://%s:%d/ (engine %s, %d workers%s)", cfg->host,
+                     cfg->port, cfg->engine.host, cfg->workers,
+                     cfg->insecure ? ", NO AUTHENTICATION" : "");
+        event_base_dispatch(s.base);
+        dcs_http_log("stopped");
+    }
+    dcs_pool_free(s.pool);
+    for (int i = 0; i < 3; i++)
+        if (sigs[i])
+            event_free(sigs[i]);
+    if (s.http)
+        evhttp_free(s.http);
+    if (s.base)
+        event_base_free(s.base);
+    dcs_engine_free(proto);
+    return rc;
+}

@@ -1,0 +1,708 @@
+/*
+ * services.c - /api/app/v1/[ns/]service/ and /api/v1/service/: list with
+ * filters and pages, create (not started), get, PATCH, the actions, and
+ * terminate (DELETE), which keeps a record so the service reads as
+ * Terminated for a while.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "http/http.h"
+#include "swarm/swarm.h"
+#include "translate/normalize.h"
+#include "translate/translate.h"
+
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return s && !strncasecmp(s, prefix, strlen(prefix));
+}
+
+/* ---------------- listing ---------------- */
+
+static bool label_is(const json_t *svc, const char *key, const char *want)
+{
+    const char *v = dcs_label(svc, key);
+    return !want || (v && !strcmp(v, want));
+}
+
+/* The filters that labels answer, before any object is built. */
+static bool matches(struct dcs_ctx *c, const json_t *svc)
+{
+    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    const char *stack_uri = dcs_param(c->req, "stack");
+    const char *stack = dcs_label(svc, DCS_LABEL_STACK);
+    const char *prefix = dcs_param(c->req, "uuid__startswith");
+
+    if (!uuid || !label_is(svc, DCS_LABEL_UUID, dcs_param(c->req, "uuid")) ||
+        !label_is(svc, DCS_LABEL_NAME, dcs_param(c->req, "name")) ||
+        !label_is(svc, DCS_LABEL_STACK, dcs_param(c->req, "stack__name")))
+        return false;
+    if (prefix && !starts_with(uuid, prefix))
+        return false;
+    if (stack_uri) {
+        char suuid[37], uri[512];
+        if (!stack)
+            return false;
+        dcs_stack_uuid(c->req->ns, stack, suuid);
+        dcs_uri(c, "stack", suuid, uri, sizeof(uri));
+        /* The clients send the URI as they got it; the uuid identifies it. */
+        if (!strstr(stack_uri, suuid))
+            return false;
+    }
+    return true;
+}
+
+static int list(struct dcs_ctx *c, struct dcs_error *err)
+{
+    static const char *const allowed[] = {"uuid", "uuid__startswith", "name", "state", "stack",
+                                          "stack__name", NULL};
+    const char *state = dcs_param(c->req, "state");
+    struct dcs_view v = {0};
+    json_t *cands = json_array(), *objects = json_array(), *s;
+    long limit, offset, total;
+    size_t i;
+    int rc = DCS_ERR;
+
+    if (dcs_check_params(c->req, allowed, err) || dcs_page_params(c->req, &limit, &offset, err) ||
+        dcs_view_load(c, &v, true, true, err))
+        goto out;
+    json_array_foreach(v.services, i, s)
+        if (matches(c, s))
+            json_array_append(cands, s);
+    json_array_foreach(v.records, i, s)
+        if (matches(c, s))
+            json_array_append(cands, s);
+    /* Without a state filter only the page is built. */
+    json_array_foreach(cands, i, s) {
+        json_t *obj;
+        if (!state && ((long)i < offset || (long)i >= offset + limit))
+            continue;
+        obj = dcs_service_object(c, &v, s, err);
+        if (!obj)
+            goto out;
+        if (state && strcmp(state, json_string_value(json_object_get(obj, "state")))) {
+            json_decref(obj);
+            continue;
+        }
+        json_array_append_new(objects, obj);
+    }
+    total = state ? (long)json_array_size(objects) : (long)json_array_size(cands);
+    if (state) {
+        json_t *page = json_array();
+        for (long k = offset; k < total && k < offset + limit; k++)
+            json_array_append(page, json_array_get(objects, (size_t)k));
+        json_decref(objects);
+        objects = page;
+    }
+    rc = dcs_reply_page(c->req, objects, total, limit, offset);
+    objects = NULL;
+out:
+    json_decref(objects);
+    json_decref(cands);
+    dcs_view_release(&v);
+    return rc;
+}
+
+/* ---------------- references between services ---------------- */
+
+/* A service of the view by name, "name.stack", uuid or resource URI. */
+static const json_t *resolve(struct dcs_ctx *c, const struct dcs_view *v, const char *ident)
+{
+    const json_t *s;
+    size_t i;
+    const char *dot = strchr(ident, '.');
+
+    json_array_foreach(v->services, i, s) {
+        const char *uuid = dcs_label(s, DCS_LABEL_UUID), *name = dcs_label(s, DCS_LABEL_NAME);
+        const char *stack = dcs_label(s, DCS_LABEL_STACK);
+        const char *at = strstr(ident, "/service/");
+        if (!uuid || !name)
+            continue;
+        if (!strcmp(ident, uuid) || (at && !strncmp(at + 9, uuid, 36) && at[45] == '/'))
+            return s;
+        if (!strcmp(ident, name) && !stack)
+            return s;
+        if (dot && stack && !strcmp(dot + 1, stack) && strlen(name) == (size_t)(dot - ident) &&
+            !strncmp(ident, name, (size_t)(dot - ident)))
+            return s;
+    }
+    (void)c;
+    return NULL;
+}
+
+static int rewrite_refs(struct dcs_ctx *c, const struct dcs_view *v, json_t *body,
+                        const char *list_key, const char *key, json_t *peers,
+                        struct dcs_error *err)
+{
+    json_t *e;
+    size_t i;
+    char uri[512], path[128];
+
+    json_array_foreach(json_object_get(body, list_key), i, e) {
+        const char *ident = json_string_value(json_object_get(e, key));
+        const json_t *s;
+        json_t *canon;
+        if (!ident)
+            continue;
+        s = resolve(c, v, ident);
+        snprintf(path, sizeof(path), "%s[%zu].%s", list_key, i, key);
+        if (!s)
+            return dcs_error_status(err, 400, path, "no service \"%s\" in namespace %s",
+                                    ident, c->req->ns);
+        snprintf(uri, sizeof(uri), "/api/app/v1/%s/service/%s/", c->req->ns,
+                 dcs_label(s, DCS_LABEL_UUID));
+        json_object_set_new(e, key, json_string(uri));
+        canon = dcs_label(s, DCS_LABEL_SPEC) ? json_loads(dcs_label(s, DCS_LABEL_SPEC), 0, NULL)
+                                             : NULL;
+        if (canon)
+            json_object_set_new(peers, uri, canon);
+    }
+    return DCS_OK;
+}
+
+/* Bodies as the clients send them: tags as strings or {"name"}, Go's
+ * "outer_port": 0 meaning unset, null meaning absent. */
+static json_t *client_body(const json_t *raw, struct dcs_error *err)
+{
+    json_t *b, *p;
+    size_t i;
+    const char *key;
+    json_t *val;
+    void *tmp;
+
+    if (!json_is_object(raw)) {
+        dcs_error_status(err, 400, NULL, "expected a JSON object");
+        return NULL;
+    }
+    b = json_deep_copy(raw);
+    json_object_foreach_safe(b, tmp, key, val)
+        if (json_is_null(val))
+            json_object_del(b, key);
+    json_array_foreach(json_object_get(b, "container_ports"), i, p) {
+        json_t *o = json_object_get(p, "outer_port");
+        if ((json_is_integer(o) && !json_integer_value(o)) ||
+            (json_is_string(o) && !*json_string_value(o)) || json_is_null(o))
+            json_object_del(p, "outer_port");
+    }
+    return b;
+}
+
+/* ---------------- writing services ---------------- */
+
+static void add_env(json_t *spec, json_t *names, const char *key, const char *value)
+{
+    json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
+    json_t *env = json_object_get(cs, "Env");
+    char *kv = NULL;
+
+    if (!env) {
+        env = json_array();
+        json_object_set_new(cs, "Env", env);
+    }
+    if (asprintf(&kv, "%s=%s", key, value) < 0)
+        return;
+    json_array_append_new(env, json_string(kv));
+    json_array_append_new(names, json_string(key));
+    free(kv);
+}
+
+/* A service with the global role talks to this server as its namespace. */
+static int inject_global_role(struct dcs_ctx *c, const json_t *canon, json_t *spec,
+                              const char *uuid, struct dcs_error *err)
+{
+    const json_t *r;
+    size_t i;
+    bool global = false;
+    char secret[128], key[256], tok[512], *b64, uri[512], plain[400];
+    json_t *labels = json_object_get(spec, "Labels"), *names;
+    const char *injected = json_string_value(json_object_get(labels, DCS_LABEL_LINKENV));
+
+    json_array_foreach(json_object_get(canon, "roles"), i, r)
+        global |= !strcmp(json_string_value(r) ? json_string_value(r) : "", "global");
+    if (!global)
+        return DCS_OK;
+    if (dcs_token_secret(c, secret, sizeof(secret), err))
+        return DCS_ERR;
+    dcs_auth_service_key(secret, c->req->ns, key, sizeof(key));
+    snprintf(plain, sizeof(plain), "%s:%s", DCS_SERVICE_USER, key);
+    b64 = malloc(4 * ((strlen(plain) + 2) / 3) + 1);
+    if (!b64)
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)strlen(plain));
+    snprintf(tok, sizeof(tok), "Basic %s", b64);
+    free(b64);
+    names = injected ? json_loads(injected, 0, NULL) : NULL;
+    if (!json_is_array(names)) {
+        json_decref(names);
+        names = json_array();
+    }
+    add_env(spec, names, "DOCKERCLOUD_AUTH", tok);
+    add_env(spec, names, "DOCKERCLOUD_REST_HOST", c->cfg->public_url);
+    add_env(spec, names, "DOCKERCLOUD_STREAM_HOST", c->cfg->stream_url);
+    snprintf(uri, sizeof(uri), "%s/api/app/v1/%s/service/%s/", c->cfg->public_url, c->req->ns,
+             uuid);
+    add_env(spec, names, "DOCKERCLOUD_SERVICE_API_URI", uri + strlen(c->cfg->public_url));
+    add_env(spec, names, "DOCKERCLOUD_SERVICE_API_URL", uri);
+    {
+        char *text = json_dumps(names, JSON_COMPACT);
+        if (text)
+            json_object_set_new(labels, DCS_LABEL_LINKENV, json_string(text));
+        free(text);
+    }
+    json_decref(names);
+    return DCS_OK;
+}
+
+static int ensure_network(struct dcs_ctx *c, const json_t *spec, const char *stack,
+                          struct dcs_error *err)
+{
+    const json_t *n;
+    size_t i;
+
+    json_array_foreach(json_object_get(json_object_get(spec, "TaskTemplate"), "Networks"), i, n) {
+        const char *target = json_string_value(json_object_get(n, "Target"));
+        json_t *got, *body;
+        struct dcs_error e = {0};
+        char *id;
+        if (!target || !strcmp(target, "host") || stack)
+            continue;
+        got = dcs_network_inspect(c->eng, target, &e);
+        if (got) {
+            json_decref(got);
+            continue;
+        }
+        body = json_pack("{s:s, s:s, s:b, s:b, s:{s:s}}", "Name", target, "Driver", "overlay",
+                         "Attachable", 1, "CheckDuplicate", 1, "Labels", "dcswarm.network",
+                         "default");
+        id = dcs_network_create(c->eng, body, err);
+        json_decref(body);
+        if (!id && err->status != 409)
+            return DCS_ERR;
+        free(id);
+    }
+    return DCS_OK;
+}
+
+/* Answer with the service as the swarm now has it. */
+static int answer_service(struct dcs_ctx *c, const char *uuid, int status, struct dcs_error *err)
+{
+    struct dcs_view v = {0};
+    const json_t *s;
+    json_t *obj = NULL;
+    bool term;
+
+    if (dcs_view_load(c, &v, true, true, err))
+        goto out;
+    s = dcs_view_find(&v, uuid, &term, err);
+    if (s)
+        obj = dcs_service_object(c, &v, s, err);
+out:
+    dcs_view_release(&v);
+    return obj ? dcs_reply(c->req, status, obj) : DCS_ERR;
+}
+
+static void set_warnings(struct dcs_req *r, const json_t *warnings)
+{
+    if (json_array_size(warnings))
+        r->warnings = json_dumps(warnings, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+static void uri_of(struct dcs_ctx *c, const char *uuid, char *out, size_t len)
+{
+    dcs_uri(c, "service", uuid, out, len);
+}
+
+/* Created, not started: 0 replicas, or for a global service a constraint
+ * no node satisfies. */
+static void not_started(json_t *spec)
+{
+    json_t *mode = json_object_get(spec, "Mode");
+    json_t *tt = json_object_get(spec, "TaskTemplate"), *pl;
+
+    if (!json_object_get(mode, "Global")) {
+        json_object_set_new(json_object_get(mode, "Replicated"), "Replicas", json_integer(0));
+        return;
+    }
+    pl = json_object_get(tt, "Placement");
+    if (!pl) {
+        pl = json_object();
+        json_object_set_new(tt, "Placement", pl);
+    }
+    if (!json_object_get(pl, "Constraints"))
+        json_object_set_new(pl, "Constraints", json_array());
+    json_array_append_new(json_object_get(pl, "Constraints"), json_string(DCS_STOP_CONSTRAINT));
+}
+
+static int create(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_view v = {0};
+    struct dcs_translate_opts o = {0};
+    json_t *body = NULL, *canon = NULL, *spec = NULL, *peers = NULL;
+    json_t *warnings = json_array(), *lc;
+    const json_t *s;
+    const char *name;
+    char uuid[37], uri[512], *id = NULL;
+    size_t i;
+    int rc = DCS_ERR;
+
+    if (dcs_view_load(c, &v, false, false, err))
+        goto out;
+    peers = json_object();
+    body = client_body(c->req->json, err);
+    if (!body || rewrite_refs(c, &v, body, "linked_to_service", "to_service", peers, err) ||
+        rewrite_refs(c, &v, body, "bindings", "volumes_from", peers, err))
+        goto out;
+    canon = dcs_normalize_api(body, DCS_API_CREATE, NULL, err);
+    if (!canon)
+        goto out;
+    name = json_string_value(json_object_get(canon, "name"));
+    json_array_foreach(v.services, i, s)
+        if (name && label_is(s, DCS_LABEL_NAME, name) && !dcs_label(s, DCS_LABEL_STACK)) {
+            dcs_error_status(err, 409, "name", "a service named \"%s\" already exists", name);
+            goto out;
+        }
+    dcs_uuid_random(uuid);
+    o.format = DCS_INPUT_CREATE;
+    o.namespace_ = c->req->ns;
+    json_object_set(peers, uuid, canon);
+    spec = dcs_forward_service(canon, peers, &o, uuid, warnings, err);
+    if (!spec)
+        goto out;
+    lc = json_pack("{s:s}", "state", "not-started");
+    dcs_lifecycle_set(spec, lc);
+    json_decref(lc);
+    not_started(spec);
+    if (inject_global_role(c, canon, spec, uuid, err) || ensure_network(c, spec, NULL, err))
+        goto out;
+    id = dcs_service_create(c->eng, spec, NULL, err);
+    if (!id) {
+        if (err->status == 409)
+            dcs_error_status(err, 409, "name", "a service named \"%s\" already exists on the "
+                             "swarm", name ? name : "");
+        goto out;
+    }
+    set_warnings(c->req, warnings);
+    uri_of(c, uuid, uri, sizeof(uri));
+    dcs_action_record(c, "create", uuid, uri, NULL);
+    rc = answer_service(c, uuid, 201, err);
+out:
+    free(id);
+    json_decref(body);
+    json_decref(canon);
+    json_decref(spec);
+    json_decref(peers);
+    json_decref(warnings);
+    dcs_view_release(&v);
+    return rc;
+}
+
+/* ---------------- PATCH ---------------- */
+
+struct patch {
+    const json_t *new_spec;
+    bool labels_only;   /* what the tasks run is unchanged: keep it as is */
+};
+
+/* The whole Spec from the merged canonical service; what the lifecycle
+ * decides (replicas, the stop constraint, lifecycle label) is kept. */
+static int replace_spec(json_t *spec, const json_t *svc, void *arg, struct dcs_error *err)
+{
+    struct patch *p = arg;
+    json_t *old_labels = json_deep_copy(json_object_get(spec, "Labels"));
+    json_t *old_mode = json_deep_copy(json_object_get(spec, "Mode"));
+    json_t *old_cons = json_deep_copy(json_object_get(json_object_get(
+        json_object_get(spec, "TaskTemplate"), "Placement"), "Constraints"));
+    json_t *force = json_object_get(json_object_get(spec, "TaskTemplate"), "ForceUpdate");
+    json_t *ff = json_incref(force);
+    const char *key;
+    json_t *val, *labels, *c;
+    size_t i;
+
+    (void)svc;
+    (void)err;
+    if (p->labels_only) {
+        json_object_set(spec, "Labels", json_object_get(p->new_spec, "Labels"));
+        json_object_foreach(old_labels, key, val)
+            if (!json_object_get(json_object_get(spec, "Labels"), key) &&
+                strcmp(key, DCS_LABEL_LINKENV))
+                json_object_set(json_object_get(spec, "Labels"), key, val);
+        json_decref(ff);
+        json_decref(old_labels);
+        json_decref(old_mode);
+        json_decref(old_cons);
+        return DCS_OK;
+    }
+    json_object_clear(spec);
+    {
+        json_t *copy = json_deep_copy(p->new_spec);
+        json_object_update(spec, copy);
+        json_decref(copy);
+    }
+    labels = json_object_get(spec, "Labels");
+    json_object_foreach(old_labels, key, val)
+        if (!json_object_get(labels, key) && strcmp(key, DCS_LABEL_LINKENV))
+            json_object_set(labels, key, val);
+    if (json_object_get(old_mode, "Replicated") && json_object_get(spec, "Mode"))
+        json_object_set(spec, "Mode", old_mode);
+    json_array_foreach(old_cons, i, c)
+        if (!strcmp(json_string_value(c), DCS_STOP_CONSTRAINT) &&
+            json_object_get(json_object_get(spec, "Mode"), "Global")) {
+            json_t *tt = json_object_get(spec, "TaskTemplate"), *pl = json_object_get(tt, "Placement");
+            if (!pl) {
+                pl = json_object();
+                json_object_set_new(tt, "Placement", pl);
+            }
+            if (!json_object_get(pl, "Constraints"))
+                json_object_set_new(pl, "Constraints", json_array());
+            json_array_append(json_object_get(pl, "Constraints"), c);
+        }
+    if (ff)
+        json_object_set(json_object_get(spec, "TaskTemplate"), "ForceUpdate", ff);
+    json_decref(ff);
+    json_decref(old_labels);
+    json_decref(old_mode);
+    json_decref(old_cons);
+    return DCS_OK;
+}
+
+static bool same_tasks(const json_t *a, const json_t *b)
+{
+    static const char *const keys[] = {"TaskTemplate", "EndpointSpec", "Name", NULL};
+
+    for (const char *const *k = keys; *k; k++)
+        if (!json_equal(json_object_get(a, *k), json_object_get(b, *k)))
+            return false;
+    return json_equal(json_object_get(json_object_get(a, "Mode"), "Global"),
+                      json_object_get(json_object_get(b, "Mode"), "Global"));
+}
+
+static bool every_node(const json_t *canon)
+{
+    const char *s = json_string_value(json_object_get(canon, "deployment_strategy"));
+    return s && !strcmp(s, "EVERY_NODE");
+}
+
+static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struct dcs_error *err)
+{
+    struct dcs_translate_opts o = {0};
+    json_t *body = NULL, *delta = NULL, *canon = NULL, *spec = NULL, *peers = json_object();
+    json_t *warnings = json_array(), *val, *before = NULL, *old_spec = NULL;
+    const char *key, *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    const char *text = dcs_label(svc, DCS_LABEL_SPEC);
+    char uri[512];
+    int rc = DCS_ERR;
+
+    body = client_body(c->req->json, err);
+    if (!body || rewrite_refs(c, v, body, "linked_to_service", "to_service", peers, err) ||
+        rewrite_refs(c, v, body, "bindings", "volumes_from", peers, err))
+        goto out;
+    delta = dcs_normalize_api(body, DCS_API_PATCH, NULL, err);
+    canon = text ? json_loads(text, 0, NULL) : NULL;
+    if (!delta || !canon) {
+        if (delta)
+            dcs_error_status(err, 400, NULL, "this service has no dcswarm.spec label: "
+                             "update it with docker service update");
+        goto out;
+    }
+    if (json_object_get(delta, "deployment_strategy") && every_node(delta) != every_node(canon)) {
+        dcs_error_status(err, 400, "deployment_strategy", "a service cannot be updated to or "
+                         "from a deployment strategy of EVERY_NODE");
+        goto out;
+    }
+    if (json_object_get(delta, "name") && !json_equal(json_object_get(delta, "name"),
+                                                      json_object_get(canon, "name"))) {
+        dcs_error_status(err, 400, "name", "a service cannot be renamed");
+        goto out;
+    }
+    before = json_deep_copy(canon);
+    json_object_foreach(delta, key, val)
+        json_object_set(canon, key, val);
+    o.format = DCS_INPUT_CREATE;
+    o.namespace_ = c->req->ns;
+    o.stack = dcs_label(svc, DCS_LABEL_STACK);
+    json_object_set(peers, uuid, canon);
+    spec = dcs_forward_service(canon, peers, &o, uuid, warnings, err);
+    if (!spec || inject_global_role(c, canon, spec, uuid, err) ||
+        ensure_network(c, spec, o.stack, err))
+        goto out;
+    if (!o.stack || strcmp(json_string_value(json_object_get(spec, "Name")),
+                           json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"))))
+        json_object_set(spec, "Name", json_object_get(json_object_get(svc, "Spec"), "Name"));
+    /* A change of kept fields or of the target only must not restart the
+     * containers: compare what both versions of the service translate to. */
+    old_spec = dcs_forward_service(before, peers, &o, uuid, NULL, err);
+    {
+        struct patch p = {spec, old_spec && same_tasks(old_spec, spec)};
+        if (dcs_service_update_with(c->eng, json_string_value(json_object_get(svc, "ID")),
+                                    replace_spec, &p, err))
+            goto out;
+    }
+    set_warnings(c->req, warnings);
+    uri_of(c, uuid, uri, sizeof(uri));
+    dcs_action_record(c, "update", uuid, uri, NULL);
+    rc = answer_service(c, uuid, 200, err);
+out:
+    json_decref(body);
+    json_decref(delta);
+    json_decref(canon);
+    json_decref(before);
+    json_decref(old_spec);
+    json_decref(spec);
+    json_decref(peers);
+    json_decref(warnings);
+    return rc;
+}
+
+/* ---------------- terminate ---------------- */
+
+static int terminate(struct dcs_ctx *c, const json_t *svc, struct dcs_error *err)
+{
+    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    json_t *rec = json_pack("{s:O, s:O, s:O}", "ID", json_object_get(svc, "ID"), "CreatedAt",
+                            json_object_get(svc, "CreatedAt"), "Spec",
+                            json_object_get(svc, "Spec"));
+    json_t *spec = json_deep_copy(json_object_get(rec, "Spec")), *lc = dcs_lifecycle_get(svc);
+    json_t *labels;
+    char now[40], name[128], uri[512];
+    struct dcs_view none = {0};
+    json_t *obj;
+    int rc;
+
+    dcs_engine_time(c->now, now);
+    json_object_set_new(lc, "state", json_string("terminated"));
+    json_object_set_new(lc, "destroyed", json_string(now));
+    dcs_lifecycle_set(spec, lc);
+    json_object_set_new(json_object_get(spec, "Labels"), "dcswarm.terminated", json_string("1"));
+    json_object_set_new(rec, "Spec", spec);
+    json_decref(lc);
+    labels = json_pack("{s:s, s:s, s:s, s:s}", DCS_LABEL_KIND, DCS_KIND_TERMINATED,
+                       DCS_LABEL_UUID, uuid, DCS_LABEL_NAMESPACE, c->req->ns, DCS_LABEL_NAME,
+                       dcs_label(svc, DCS_LABEL_NAME) ? dcs_label(svc, DCS_LABEL_NAME) : "");
+    snprintf(name, sizeof(name), "dcswarm-terminated-%s", uuid);
+    /* The record first: if removing fails, it goes again and nothing changed. */
+    if (dcs_record_put(c, name, labels, rec, err)) {
+        json_decref(rec);
+        return DCS_ERR;
+    }
+    if (dcs_service_remove(c->eng, json_string_value(json_object_get(svc, "ID")), err)) {
+        struct dcs_error ignored = {0};
+        dcs_config_remove(c->eng, name, &ignored);
+        json_decref(rec);
+        return DCS_ERR;
+    }
+    uri_of(c, uuid, uri, sizeof(uri));
+    dcs_action_record(c, "terminate", uuid, uri, NULL);
+    rc = DCS_ERR;
+    obj = dcs_service_object(c, &none, rec, err);
+    if (obj) {
+        json_object_set_new(obj, "state", json_string("Terminating"));
+        rc = dcs_reply(c->req, 202, obj);
+    }
+    json_decref(rec);
+    return rc;
+}
+
+/* ---------------- actions ---------------- */
+
+static int check_reuse_volumes(struct dcs_ctx *c, struct dcs_error *err)
+{
+    static const char *const ok[] = {"True", "true", "False", "false", "1", "0", NULL};
+    const char *v = dcs_param(c->req, "reuse_volumes");
+
+    if (!v)
+        return DCS_OK;
+    for (const char *const *o = ok; *o; o++)
+        if (!strcmp(v, *o))
+            return DCS_OK;
+    return dcs_error_status(err, 400, "reuse_volumes", "expected true or false, got \"%s\"", v);
+}
+
+static int act(struct dcs_ctx *c, const json_t *svc, const char *verb, struct dcs_error *err)
+{
+    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    char uri[512];
+
+    if (!strcmp(verb, "redeploy") && check_reuse_volumes(c, err))
+        return DCS_ERR;
+    if (dcs_lifecycle_apply(c, svc, verb, err))
+        return DCS_ERR;
+    uri_of(c, uuid, uri, sizeof(uri));
+    dcs_action_record(c, verb, uuid, uri, NULL);
+    return answer_service(c, uuid, 202, err);
+}
+
+/* ---------------- routing ---------------- */
+
+static int method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_error *err)
+{
+    snprintf(r->allow, sizeof(r->allow), "%s", allow);
+    return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: %s)", r->method,
+                            allow);
+}
+
+static int one(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_req *r = c->req;
+    const char *verb = r->rt.verb;
+    struct dcs_view v = {0};
+    const json_t *svc;
+    json_t *obj = NULL;
+    bool term;
+    int rc = DCS_ERR;
+    bool is_get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+
+    if (*verb && strcmp(verb, "start") && strcmp(verb, "stop") && strcmp(verb, "scale") &&
+        strcmp(verb, "redeploy"))
+        return dcs_error_status(err, 404, NULL, "not found");
+    if (*verb && strcmp(r->method, "POST"))
+        return method_not_allowed(r, "POST", err);
+    if (!*verb && !is_get && strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE"))
+        return method_not_allowed(r, "GET, PATCH, DELETE", err);
+    if (dcs_view_load(c, &v, true, true, err))
+        goto out;
+    svc = dcs_view_find(&v, r->rt.id, &term, err);
+    if (!svc)
+        goto out;
+    obj = dcs_service_object(c, &v, svc, err);
+    if (!obj)
+        goto out;
+    if (is_get && !*verb) {
+        rc = dcs_reply(r, 200, obj);
+        obj = NULL;
+        goto out;
+    }
+    {
+        const char *state = json_string_value(json_object_get(obj, "state"));
+        const char *what = *verb ? verb : !strcmp(r->method, "PATCH") ? "update" : "terminate";
+        if (dcs_lifecycle_allowed(what, state, err))
+            goto out;
+        if (!strcmp(what, "update"))
+            rc = patch(c, &v, svc, err);
+        else if (!strcmp(what, "terminate"))
+            rc = terminate(c, svc, err);
+        else
+            rc = act(c, svc, what, err);
+    }
+out:
+    json_decref(obj);
+    dcs_view_release(&v);
+    return rc;
+}
+
+int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_req *r = c->req;
+
+    if (r->rt.id[0])
+        return one(c, err);
+    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+        return list(c, err);
+    if (!strcmp(r->method, "POST"))
+        return create(c, err);
+    return method_not_allowed(r, "GET, POST", err);
+}

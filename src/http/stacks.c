@@ -1,0 +1,153 @@
+/*
+ * stacks.c - /api/app/v1/[ns/]stack/: a stack is the services applied with
+ * the same --stack (label dcswarm.stack), read-only.  Its uuid is derived
+ * from namespace and name, so every server gives the same one and a
+ * service's "stack" is byte-identical to the stack's resource_uri.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+#include "swarm/swarm.h"
+#include "translate/translate.h"
+
+/* One state for the services' states. */
+static const char *stack_state(const json_t *states)
+{
+    size_t n = json_array_size(states), running = 0, i;
+    const json_t *s;
+
+    if (!n)
+        return "Not running";
+    json_array_foreach(states, i, s) {
+        const char *v = json_string_value(s);
+        if (!strcmp(v, "Starting") || !strcmp(v, "Stopping") || !strcmp(v, "Redeploying") ||
+            !strcmp(v, "Terminating") || !strcmp(v, "Scaling"))
+            return v;
+        running += !strcmp(v, "Running");
+    }
+    if (running == n)
+        return "Running";
+    if (running)
+        return "Partly running";
+    for (i = 1; i < n; i++)
+        if (strcmp(json_string_value(json_array_get(states, i)),
+                   json_string_value(json_array_get(states, 0))))
+            return "Partly running";
+    return json_string_value(json_array_get(states, 0));
+}
+
+static json_t *stack_object(struct dcs_ctx *c, const char *name, json_t *services,
+                            json_t *states, json_t *deployed, bool synced)
+{
+    char uuid[37], uri[512];
+    json_t *obj;
+
+    dcs_stack_uuid(c->req->ns, name, uuid);
+    dcs_uri(c, "stack", uuid, uri, sizeof(uri));
+    obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:n, s:b}", "uuid", uuid,
+                    "resource_uri", uri, "name", name, "nickname", name, "state",
+                    stack_state(states), "services", services, "deployed_datetime",
+                    deployed ? deployed : json_null(), "destroyed_datetime", "synchronized",
+                    synced);
+    return obj;
+}
+
+static int collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
+{
+    struct dcs_view v = {0};
+    json_t *by = json_object(), *g, *obj;
+    const json_t *s;
+    const char *name;
+    size_t i;
+    int rc = DCS_ERR;
+
+    if (dcs_view_load(c, &v, true, false, err))
+        goto done;
+    json_array_foreach(v.services, i, s) {
+        const char *stack = dcs_label(s, DCS_LABEL_STACK);
+        if (!stack)
+            continue;
+        g = json_object_get(by, stack);
+        if (!g) {
+            g = json_pack("{s:[], s:[], s:n, s:b}", "services", "states", "deployed", "synced", 1);
+            json_object_set_new(by, stack, g);
+        }
+        obj = dcs_service_object(c, &v, s, err);
+        if (!obj)
+            goto done;
+        json_array_append(json_object_get(g, "services"), json_object_get(obj, "resource_uri"));
+        json_array_append(json_object_get(g, "states"), json_object_get(obj, "state"));
+        if (json_is_string(json_object_get(obj, "deployed_datetime")))
+            json_object_set(g, "deployed", json_object_get(obj, "deployed_datetime"));
+        if (!json_is_true(json_object_get(obj, "synchronized")))
+            json_object_set_new(g, "synced", json_false());
+        json_decref(obj);
+    }
+    json_object_foreach(by, name, g)
+        json_array_append_new(out, stack_object(c, name, json_object_get(g, "services"),
+                                                json_object_get(g, "states"),
+                                                json_is_string(json_object_get(g, "deployed"))
+                                                    ? json_object_get(g, "deployed") : NULL,
+                                                json_is_true(json_object_get(g, "synced"))));
+    rc = DCS_OK;
+done:
+    json_decref(by);
+    dcs_view_release(&v);
+    return rc;
+}
+
+static bool matches(struct dcs_ctx *c, const json_t *obj)
+{
+    const char *prefix = dcs_param(c->req, "uuid__startswith");
+    const char *fields[] = {"uuid", "name", "state"};
+
+    for (size_t i = 0; i < 3; i++) {
+        const char *want = dcs_param(c->req, fields[i]);
+        if (want && strcmp(want, json_string_value(json_object_get(obj, fields[i]))))
+            return false;
+    }
+    return !prefix || !strncasecmp(json_string_value(json_object_get(obj, "uuid")), prefix,
+                                   strlen(prefix));
+}
+
+int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err)
+{
+    static const char *const allowed[] = {"uuid", "uuid__startswith", "name", "state", NULL};
+    struct dcs_req *r = c->req;
+    json_t *all, *hits, *o;
+    size_t i;
+    int rc = DCS_ERR;
+
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        snprintf(r->allow, sizeof(r->allow), "GET");
+        return dcs_error_status(err, 405, NULL, "stacks are read-only here: use dcswarm apply "
+                                "--stack (allowed: GET)");
+    }
+    if (r->rt.verb[0])
+        return dcs_error_status(err, 404, NULL, "not found");
+    if (r->rt.id[0]) {
+        json_object_clear(r->params);
+        json_object_set_new(r->params, "uuid", json_string(r->rt.id));
+    } else if (dcs_check_params(r, allowed, err)) {
+        return DCS_ERR;
+    }
+    all = json_array();
+    hits = json_array();
+    if (collect(c, all, err))
+        goto out;
+    json_array_foreach(all, i, o)
+        if (matches(c, o))
+            json_array_append(hits, o);
+    if (!r->rt.id[0])
+        rc = dcs_reply_list(r, hits, err);
+    else if (!json_array_size(hits))
+        rc = dcs_error_status(err, 404, NULL, "no stack with uuid %s", r->rt.id);
+    else
+        rc = dcs_reply(r, 200, json_incref(json_array_get(hits, 0)));
+out:
+    json_decref(all);
+    json_decref(hits);
+    return rc;
+}

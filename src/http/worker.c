@@ -1,0 +1,182 @@
+/*
+ * worker.c - the hand-over between the evhttp loop and the workers.
+ *
+ * The loop thread must never wait for the engine, so a request goes onto
+ * `todo`; a worker (each with its own engine handle: curl handles are not
+ * shared) computes the whole answer into the struct dcs_req, puts the job
+ * onto `done` and wakes the loop with event_active(); only the loop thread
+ * touches evhttp objects.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "http/pool.h"
+#include "swarm/swarm.h"
+
+struct dcs_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct dcs_job *todo, *todo_tail, *done, *done_tail;
+    bool stopping;
+    int n;
+    pthread_t *threads;
+    struct event *done_ev;
+    const struct dcs_serve_config *cfg;
+    const struct dcs_engine *proto;   /* connected at start, or NULL */
+    dcs_job_fn deliver;
+    void *deliver_ctx;
+};
+
+static void push(struct dcs_job **head, struct dcs_job **tail, struct dcs_job *j)
+{
+    j->next = NULL;
+    if (*tail)
+        (*tail)->next = j;
+    else
+        *head = j;
+    *tail = j;
+}
+
+static struct dcs_job *pop(struct dcs_job **head, struct dcs_job **tail)
+{
+    struct dcs_job *j = *head;
+
+    if (j) {
+        *head = j->next;
+        if (!*head)
+            *tail = NULL;
+    }
+    return j;
+}
+
+/* The engine may have been down at start or gone since: (re)negotiate on
+ * the next request instead of failing for good. */
+static struct dcs_engine *worker_engine(struct dcs_pool *p, struct dcs_engine *eng,
+                                        bool *connected)
+{
+    struct dcs_error e = {0};
+
+    if (!eng)
+        eng = p->proto ? dcs_engine_clone(p->proto, &e) : dcs_engine_new(&p->cfg->engine, &e);
+    if (eng && p->proto && !*connected)
+        *connected = true;
+    if (eng && !*connected)
+        *connected = !dcs_engine_connect(eng, &e);
+    return eng;
+}
+
+static void *worker_main(void *arg)
+{
+    struct dcs_pool *p = arg;
+    struct dcs_engine *eng = NULL;
+    bool connected = false;
+
+    for (;;) {
+        struct dcs_job *j;
+        struct dcs_ctx c = {0};
+        pthread_mutex_lock(&p->lock);
+        while (!p->todo && !p->stopping)
+            pthread_cond_wait(&p->wake, &p->lock);
+        j = pop(&p->todo, &p->todo_tail);
+        pthread_mutex_unlock(&p->lock);
+        if (!j)
+            break;
+        eng = worker_engine(p, eng, &connected);
+        c.eng = eng;
+        c.cfg = p->cfg;
+        c.req = j->req;
+        c.now = time(NULL);
+        if (eng) {
+            dcs_http_handle(&c);
+            if (c.req->status == 502 || c.req->status == 503)
+                connected = false;
+        } else {
+            j->req->status = 500;
+        }
+        pthread_mutex_lock(&p->lock);
+        push(&p->done, &p->done_tail, j);
+        pthread_mutex_unlock(&p->lock);
+        event_active(p->done_ev, EV_READ, 0);
+    }
+    dcs_engine_free(eng);
+    return NULL;
+}
+
+/* On the loop thread: send what the workers finished. */
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    struct dcs_pool *p = arg;
+    struct dcs_job *list, *j;
+
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&p->lock);
+    list = p->done;
+    p->done = p->done_tail = NULL;
+    pthread_mutex_unlock(&p->lock);
+    while ((j = list)) {
+        list = j->next;
+        p->deliver(j, p->deliver_ctx);
+    }
+}
+
+struct dcs_pool *dcs_pool_new(struct event_base *base, const struct dcs_serve_config *cfg,
+                              const struct dcs_engine *proto, dcs_job_fn deliver,
+                              void *ctx)
+{
+    struct dcs_pool *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    p->cfg = cfg;
+    p->proto = proto;
+    p->deliver = deliver;
+    p->deliver_ctx = ctx;
+    p->done_ev = event_new(base, -1, EV_PERSIST, on_done, p);
+    p->threads = calloc((size_t)cfg->workers, sizeof(*p->threads));
+    if (!p->done_ev || !p->threads) {
+        dcs_pool_free(p);
+        return NULL;
+    }
+    event_add(p->done_ev, NULL);
+    for (p->n = 0; p->n < cfg->workers; p->n++)
+        if (pthread_create(&p->threads[p->n], NULL, worker_main, p))
+            break;
+    if (!p->n) {
+        dcs_pool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void dcs_pool_submit(struct dcs_pool *p, struct dcs_job *j)
+{
+    pthread_mutex_lock(&p->lock);
+    push(&p->todo, &p->todo_tail, j);
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void dcs_pool_free(struct dcs_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->n; i++)
+        pthread_join(p->threads[i], NULL);
+    if (p->done_ev)
+        event_free(p->done_ev);
+    free(p->threads);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

@@ -1,0 +1,96 @@
+"""A `dcswarm serve` of a test's own on a free loopback port, and helpers
+for the requests the real clients send (reference/client-wire/)."""
+import base64
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+import labapi
+
+KEYS = "alice:key-alice-1\nbob:key-bob-2:shared\n"
+ALICE = ("alice", "key-alice-1")
+BOB = ("bob", "key-bob-2")
+# What the Python clients send on every request, GETs included.
+PY_HEADERS = {"Content-Type": "application/json", "Accept": "*/*",
+              "User-Agent": "dockercloud-cli/1.0.9 python-dockercloud/1.0.12"}
+IDLE_CMD = "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def basic(user, key):
+    return "Basic " + base64.b64encode(("%s:%s" % (user, key)).encode()).decode()
+
+
+class Server:
+    """dcswarm serve on 127.0.0.1:<free port>; stop() sends SIGTERM."""
+
+    def __init__(self, dcswarm, port=None, extra=()):
+        self.dir = tempfile.mkdtemp(prefix="dcserve-")
+        self.keys = os.path.join(self.dir, "keys")
+        with open(self.keys, "w") as f:
+            f.write(KEYS)
+        self.port = port or free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log = open(os.path.join(self.dir, "log"), "w+")
+        self.proc = subprocess.Popen(
+            [dcswarm, "serve", "--listen", "127.0.0.1:%d" % self.port, "--keys", self.keys,
+             "--public-domain", "dcswarm.test"] + list(extra),
+            stderr=self.log, stdout=self.log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/_ping", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError("dcswarm serve did not start: " + self.logtext())
+
+    def logtext(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+        return self.proc.returncode
+
+    def req(self, method, path, auth=ALICE, headers=None, **kw):
+        h = dict(PY_HEADERS)
+        h.update(headers or {})
+        if auth:
+            h["Authorization"] = basic(*auth)
+        return requests.request(method, self.url + path, headers=h, timeout=60, **kw)
+
+
+def cleanup_swarm():
+    """Remove what dcswarm made on the lab: services, records, networks."""
+    eng = labapi.manager()
+    try:
+        for s in eng.request("GET", "/services").json or []:
+            if "dcswarm.namespace" in s["Spec"].get("Labels", {}):
+                eng.request("DELETE", "/services/" + s["ID"])
+        for c in eng.request("GET", "/configs").json or []:
+            if c["Spec"]["Name"].startswith("dcswarm-"):
+                eng.request("DELETE", "/configs/" + c["ID"])
+        for _ in range(150):  # the network is busy until the tasks are gone
+            r = eng.request("DELETE", "/networks/dcswarm_default")
+            if r.status in (204, 404):
+                break
+            time.sleep(0.2)
+    finally:
+        eng.close()
