@@ -77,8 +77,17 @@ void dcs_print_error(const char *source, const struct dcs_error *err)
         fprintf(stderr, "dcswarm: %s: %s\n", source, err->text);
 }
 
+/* As printf's %s would print it. */
+static void put_str(struct dcs_jbuf *b, const char *s)
+{
+    if (!s)
+        s = "(null)";
+    dcs_jbuf_append(b, s, strlen(s));
+}
+
 void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
 {
+    struct dcs_jbuf lines = {0};
     const json_t *w;
     size_t i;
 
@@ -87,11 +96,26 @@ void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
         fputc('\n', stderr);
         return;
     }
-    json_array_foreach(warnings, i, w)
-        fprintf(stderr, "%s:%s:%s: %s\n", source,
-                json_string_value(json_object_get(w, "service")),
-                json_string_value(json_object_get(w, "field")),
-                json_string_value(json_object_get(w, "message")));
+    /* stderr is unbuffered: one write for all lines, not one per line. */
+    json_array_foreach(warnings, i, w) {
+        put_str(&lines, source);
+        put_str(&lines, ":");
+        put_str(&lines, json_string_value(json_object_get(w, "service")));
+        put_str(&lines, ":");
+        put_str(&lines, json_string_value(json_object_get(w, "field")));
+        put_str(&lines, ": ");
+        put_str(&lines, json_string_value(json_object_get(w, "message")));
+        put_str(&lines, "\n");
+    }
+    if (!lines.failed && lines.len)
+        fwrite(lines.data, 1, lines.len, stderr);
+    else if (lines.failed)
+        json_array_foreach(warnings, i, w)
+            fprintf(stderr, "%s:%s:%s: %s\n", source,
+                    json_string_value(json_object_get(w, "service")),
+                    json_string_value(json_object_get(w, "field")),
+                    json_string_value(json_object_get(w, "message")));
+    dcs_jbuf_release(&lines);
 }
 
 int dcs_wants_help(int argc, char **argv)

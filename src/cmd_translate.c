@@ -247,6 +247,7 @@ static int run_translate(int argc, char **argv)
         return DCS_EXIT_USAGE;
     }
     a.opts.source = a.file;
+    a.opts.lean = 1; /* a large stack is held as text until translated */
     if (!a.no_interpolate)
         a.opts.env = env = dcs_environ_json();
     /* --strict and --warnings-json need all warnings before any output. */

@@ -8,6 +8,9 @@
  * and \u00XX, other UTF-8 as is, reals as %.17g with ".0" added), into a
  * growable buffer.
  *
+ * It also reads its own compact output back, faster than json_loadb: a
+ * large stack keeps each service as text between loading and translating.
+ *
  * Ownership: the buffer owns its bytes; dcs_jbuf_release frees them.
  */
 #ifndef DCS_JSONW_H
@@ -23,6 +26,11 @@ struct dcs_jbuf {
 };
 
 void dcs_jbuf_append(struct dcs_jbuf *b, const char *s, size_t n);
+
+/* Is s[0..n) valid UTF-8 by jansson's rules (what json_stringn accepts)?
+ * Faster than letting jansson check: ASCII runs are tested a word at a
+ * time.  Then json_stringn_nocheck builds the string. */
+int dcs_utf8_valid(const char *s, size_t n);
 void dcs_jbuf_release(struct dcs_jbuf *b);
 
 /* Append v.  indent 0: compact; 2: JSON_INDENT(2), every line after the
@@ -31,5 +39,19 @@ void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base);
 
 /* v compact with sorted keys, as a malloc'd string (NULL on failure). */
 char *dcs_json_compact(const json_t *v);
+
+/* v compact with keys in insertion order: what dcs_json_read_compact turns
+ * back into an equal value, key order included. */
+char *dcs_json_compact_ordered(const json_t *v);
+
+/* Parse JSON text that this writer produced (no whitespace between tokens)
+ * into a new value, objects keeping the text's key order; NULL on failure.
+ * It is not a general JSON parser: strings are taken as valid UTF-8. */
+json_t *dcs_json_read_compact(const char *text, size_t len);
+
+/* The members `keys` (NULL-terminated) of the object in such a text, as a
+ * new object; the other members are stepped over, not built. */
+json_t *dcs_json_read_compact_keys(const char *text, size_t len,
+                                   const char *const *keys);
 
 #endif

@@ -20,13 +20,14 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 
+/* Keys here are the spec's own ASCII names: no UTF-8 check. */
 json_t *dcs_obj(json_t *parent, const char *key)
 {
     json_t *o = json_object_get(parent, key);
 
     if (!o) {
         o = json_object();
-        json_object_set_new(parent, key, o);
+        json_object_set_new_nocheck(parent, key, o);
     }
     return o;
 }
@@ -37,7 +38,7 @@ json_t *dcs_arr(json_t *parent, const char *key)
 
     if (!a) {
         a = json_array();
-        json_object_set_new(parent, key, a);
+        json_object_set_new_nocheck(parent, key, a);
     }
     return a;
 }
@@ -65,19 +66,18 @@ const json_t *dcs_kept(const struct rev *r, const char *field)
 void dcs_fwd_warn(struct fwd *f, const char *field, const char *class_,
                   const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    dcs_vwarn(f->warnings, f->name, dcs_spelling(f->spelling, field), class_, fmt, ap);
     va_end(ap);
-    dcs_warn(f->warnings, f->name, dcs_spelling(f->spelling, field), class_,
-             "%s", msg);
 }
 
 const json_t *dcs_peer(const struct fwd *f, const char *ident)
 {
-    return ident ? json_object_get(f->peers, ident) : NULL;
+    const json_t *p = ident ? json_object_get(f->peers, ident) : NULL;
+
+    return p ? dcs_svc_cache_get(f->cache, p) : NULL;
 }
 
 /* The value the field has in the reverse output when nothing set it. */
@@ -639,12 +639,16 @@ static void rev_security_opt(struct rev *r, const char *field)
 
 static int fwd_sequential(struct fwd *f, const json_t *v, struct dcs_error *err)
 {
+    json_t *update;
+
     (void)err;
     if (!json_is_true(v))
         return DCS_OK;
-    json_object_set_new(f->spec, "UpdateConfig",
-                        json_pack("{s:i, s:s, s:s}", "Parallelism", 1,
-                                  "FailureAction", "pause", "Order", "stop-first"));
+    update = json_object();
+    json_object_set_new_nocheck(update, "Parallelism", json_integer(1));
+    json_object_set_new_nocheck(update, "FailureAction", json_string_nocheck("pause"));
+    json_object_set_new_nocheck(update, "Order", json_string_nocheck("stop-first"));
+    json_object_set_new_nocheck(f->spec, "UpdateConfig", update);
     dcs_fwd_warn(f, "sequential_deployment", "approximate",
                  "updates replace one container at a time (UpdateConfig."
                  "Parallelism 1), but swarm starts the first deployment in "

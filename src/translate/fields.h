@@ -17,6 +17,21 @@
 #include "translate/normalize.h"
 #include "translate/translate.h"
 
+/* Canonical services read back from their text (lean entries, see
+ * dcs_translate_opts): the last few are kept, as a peer is often the
+ * service translated just before (forward.c). */
+#define DCS_SVC_CACHE_SLOTS 8
+struct dcs_svc_cache {
+    const json_t *text[DCS_SVC_CACHE_SLOTS];
+    json_t *svc[DCS_SVC_CACHE_SLOTS];
+    size_t next;
+};
+
+/* v (a canonical service, or its text) as an object, borrowed: valid until
+ * DCS_SVC_CACHE_SLOTS more texts are read.  NULL if the text is unreadable. */
+const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v);
+void dcs_svc_cache_release(struct dcs_svc_cache *c);
+
 /* Forward state for one service. */
 struct fwd {
     const char *name;         /* Docker Cloud name, for warnings */
@@ -24,7 +39,9 @@ struct fwd {
     const json_t *svc;        /* canonical service (normalize.h) */
     const json_t *spelling;   /* canonical field -> user's key */
     const struct dcs_translate_opts *opts;
-    const json_t *peers;      /* identifier -> canonical service, or NULL */
+    const json_t *peers;      /* identifier -> canonical service (or its
+                                 text), or NULL */
+    struct dcs_svc_cache *cache; /* for peers given as text */
     const json_t *aliases;    /* extra network aliases for this service */
     bool shared_volumes;      /* another service mounts our volumes */
     bool partial;             /* a PATCH body: no defaults, no name */

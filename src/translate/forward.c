@@ -1,4 +1,5 @@
 /* forward.c - canonical Docker Cloud services -> Engine ServiceSpecs. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,26 +29,65 @@ static void add_unique(json_t *list, const char *s)
     json_array_append_new(list, json_string(s));
 }
 
+/* The members `keys` of canonical service p: p itself, or read from its
+ * text (a lean entry) without building the rest.  A new reference. */
+static json_t *service_view(const json_t *p, const char *const *keys)
+{
+    if (!json_is_string(p))
+        return json_incref((json_t *)p);
+    return dcs_json_read_compact_keys(json_string_value(p), json_string_length(p),
+                                      keys);
+}
+
+const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v)
+{
+    json_t *svc;
+    size_t i;
+
+    if (!json_is_string(v))
+        return v;
+    for (i = 0; i < DCS_SVC_CACHE_SLOTS; i++)
+        if (c->text[i] == v)
+            return c->svc[i];
+    svc = dcs_json_read_compact(json_string_value(v), json_string_length(v));
+    if (!svc)
+        return NULL;
+    json_decref(c->svc[c->next]);
+    c->text[c->next] = v;
+    c->svc[c->next] = svc;
+    c->next = (c->next + 1) % DCS_SVC_CACHE_SLOTS;
+    return svc;
+}
+
+void dcs_svc_cache_release(struct dcs_svc_cache *c)
+{
+    for (size_t i = 0; i < DCS_SVC_CACHE_SLOTS; i++)
+        json_decref(c->svc[i]);
+    memset(c, 0, sizeof(*c));
+}
+
 /* What a service needs because of the others: {"aliases": [link names
  * others give it], "shared": others mount its volumes}, keyed by name. */
 static json_t *need_of(json_t *needs, const json_t *target)
 {
-    const char *name = json_string_value(json_object_get(target, "name"));
-    json_t *n;
+    static const char *const keys[] = {"name", NULL};
+    json_t *view = service_view(target, keys), *n = NULL;
+    const char *name = json_string_value(json_object_get(view, "name"));
 
-    if (!name)
-        return NULL;
-    n = json_object_get(needs, name);
-    if (!n) {
-        n = json_pack("{s:[], s:b}", "aliases", "shared", 0);
+    if (name && !(n = json_object_get(needs, name))) {
+        n = json_object();
+        json_object_set_new_nocheck(n, "aliases", json_array());
+        json_object_set_new_nocheck(n, "shared", json_false());
         json_object_set_new(needs, name, n);
     }
+    json_decref(view);
     return n;
 }
 
 /* One pass over every link and volumes_from of the stack. */
 static json_t *index_needs(const json_t *peers)
 {
+    static const char *const keys[] = {"linked_to_service", "bindings", NULL};
     json_t *needs = json_object(), *seen = json_object(), *p, *l, *n;
     const char *key;
     size_t i;
@@ -58,6 +98,7 @@ static json_t *index_needs(const json_t *peers)
         if (json_object_get(seen, addr))
             continue; /* one service under several identifiers */
         json_object_set_new(seen, addr, json_true());
+        p = service_view(p, keys);
         json_array_foreach(json_object_get(p, "linked_to_service"), i, l) {
             const json_t *t = json_object_get(peers, json_string_value(
                 json_object_get(l, "to_service")));
@@ -71,6 +112,7 @@ static json_t *index_needs(const json_t *peers)
             if (t && (n = need_of(needs, t)))
                 json_object_set_new(n, "shared", json_true());
         }
+        json_decref(p);
     }
     json_decref(seen);
     return needs;
@@ -93,10 +135,17 @@ static json_t *aliases_for(const json_t *svc, const json_t *need,
     return aliases;
 }
 
+/* A value that is not valid UTF-8 (--stack is any bytes) is left out. */
 static void set_label(json_t *spec, const char *key, const char *value)
 {
-    if (value)
-        json_object_set_new(dcs_obj(spec, "Labels"), key, json_string(value));
+    json_t *labels;
+    size_t n;
+
+    if (!value)
+        return;
+    labels = dcs_obj(spec, "Labels");
+    if (dcs_utf8_valid(value, n = strlen(value)))
+        json_object_set_new_nocheck(labels, key, json_stringn_nocheck(value, n));
 }
 
 static void add_labels(struct fwd *f, const char *uuid)
@@ -122,6 +171,24 @@ static void add_labels(struct fwd *f, const char *uuid)
     free(injected);
 }
 
+/* The engine drops empty lists and maps from a spec it stores: leave them
+ * out, so the spec is what the engine will show (Mode.Global {} stays: it
+ * means global mode). */
+static void prune_empty(json_t *v)
+{
+    const char *k;
+    json_t *item;
+    void *tmp;
+
+    json_object_foreach_safe(v, tmp, k, item) {
+        if (json_is_object(item) && strcmp(k, "Global"))
+            prune_empty(item);
+        if ((json_is_array(item) && !json_array_size(item)) ||
+            (json_is_object(item) && !json_object_size(item) && strcmp(k, "Global")))
+            json_object_del(v, k);
+    }
+}
+
 static int run_rows(struct fwd *f, struct dcs_error *err)
 {
     const struct dcs_field *row;
@@ -142,8 +209,8 @@ static int run_rows(struct fwd *f, struct dcs_error *err)
 }
 
 static json_t *forward_one(const json_t *service, const json_t *spelling,
-                           const json_t *peers, const json_t *needs,
-                           const struct dcs_translate_opts *opts,
+                           const json_t *peers, struct dcs_svc_cache *cache,
+                           const json_t *needs, const struct dcs_translate_opts *opts,
                            const char *uuid, json_t *warnings, struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(service, "name"));
@@ -165,6 +232,7 @@ static json_t *forward_one(const json_t *service, const json_t *spelling,
     f.spelling = spelling;
     f.opts = opts;
     f.peers = peers;
+    f.cache = cache;
     f.partial = !json_object_get(service, "image");
     f.spec = json_object();
     f.injected = json_array();
@@ -175,8 +243,10 @@ static json_t *forward_one(const json_t *service, const json_t *spelling,
     if (run_rows(&f, err)) {
         json_decref(f.spec);
         f.spec = NULL;
-    } else if (!f.partial) {
-        add_labels(&f, uuid);
+    } else {
+        prune_empty(f.spec);
+        if (!f.partial)
+            add_labels(&f, uuid);
     }
     json_decref((json_t *)f.aliases);
     json_decref(f.injected);
@@ -189,8 +259,10 @@ json_t *dcs_forward_service(const json_t *service, const json_t *peers,
                             struct dcs_error *err)
 {
     json_t *needs = index_needs(peers), *spec;
+    struct dcs_svc_cache cache = {0};
 
-    spec = forward_one(service, NULL, peers, needs, opts, uuid, warnings, err);
+    spec = forward_one(service, NULL, peers, &cache, needs, opts, uuid, warnings, err);
+    dcs_svc_cache_release(&cache);
     json_decref(needs);
     return spec;
 }
@@ -211,13 +283,17 @@ static json_t *network_for(const struct dcs_translate_opts *opts)
 
 json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_opts *opts)
 {
-    json_t *nets = json_array(), *e;
+    static const char *const keys[] = {"image", "net", NULL};
+    json_t *nets = json_array(), *e, *svc;
     size_t i;
+    bool needed = false;
 
     json_array_foreach(entries, i, e) {
-        const json_t *svc = json_object_get(e, "service");
+        svc = service_view(json_object_get(e, "service"), keys);
         const char *net = json_string_value(json_object_get(svc, "net"));
-        if (json_object_get(svc, "image") && (!net || strcmp(net, "host"))) {
+        needed = json_object_get(svc, "image") && (!net || strcmp(net, "host"));
+        json_decref(svc);
+        if (needed) {
             json_array_append_new(nets, network_for(opts));
             break;
         }
@@ -262,14 +338,42 @@ static void prefix_service(struct dcs_error *err, const char *name)
     memcpy(err->path, joined, sizeof(joined));
 }
 
+/* One entry: its service read back first if it is text (lean), and held
+ * while the peers it links to come and go from the cache. */
+static json_t *forward_entry(const json_t *e, const json_t *peers,
+                             struct dcs_svc_cache *cache, const json_t *needs,
+                             const struct dcs_translate_opts *opts,
+                             const json_t *uuids, json_t *warnings,
+                             struct dcs_error *err)
+{
+    const char *name = json_string_value(json_object_get(e, "name"));
+    const char *given = json_string_value(json_object_get(uuids, name));
+    json_t *svc, *spec;
+    char uuid[37];
+
+    if (!given)
+        given = json_string_value(json_object_get(json_object_get(e, "readonly"), "uuid"));
+    if (!given)
+        dcs_uuid_for(opts->namespace_, opts->stack, name, uuid);
+    svc = json_incref((json_t *)dcs_svc_cache_get(cache, json_object_get(e, "service")));
+    if (!svc) {
+        dcs_error_status(err, 500, NULL, "out of memory");
+        return NULL;
+    }
+    spec = forward_one(svc, json_object_get(e, "spelling"), peers, cache, needs,
+                       opts, given ? given : uuid, warnings, err);
+    json_decref(svc);
+    return spec;
+}
+
 int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opts,
                      const json_t *uuids, json_t *warnings, dcs_spec_fn emit,
                      void *ctx, struct dcs_error *err)
 {
     json_t *peers = json_object(), *ports = json_object(), *needs, *e, *spec;
+    struct dcs_svc_cache cache = {0};
     size_t i;
     int rc = DCS_OK;
-    char uuid[37];
 
     json_array_foreach(entries, i, e)
         json_object_set(peers, json_string_value(json_object_get(e, "name")),
@@ -277,13 +381,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     needs = index_needs(peers);
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
-        const char *given = json_string_value(json_object_get(uuids, name));
-        if (!given)
-            given = json_string_value(json_object_get(json_object_get(e, "readonly"), "uuid"));
-        if (!given)
-            dcs_uuid_for(opts->namespace_, opts->stack, name, uuid);
-        spec = forward_one(json_object_get(e, "service"), json_object_get(e, "spelling"),
-                           peers, needs, opts, given ? given : uuid, warnings, err);
+        spec = forward_entry(e, peers, &cache, needs, opts, uuids, warnings, err);
         if (!spec || check_port_conflicts(ports, spec, name ? name : "", err)) {
             if (!spec)
                 prefix_service(err, name ? name : "");
@@ -296,6 +394,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
         if (rc)
             break;
     }
+    dcs_svc_cache_release(&cache);
     json_decref(needs);
     json_decref(ports);
     json_decref(peers);

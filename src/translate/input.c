@@ -8,8 +8,10 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "translate/interp.h"
 #include "translate/normalize.h"
 #include "translate/translate.h"
@@ -68,20 +70,56 @@ static bool valid_service_name(const char *name)
     return true;
 }
 
-static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
-                         json_t *spelling)
+/* The service as compact text (a new string), for opts->lean. */
+static json_t *service_text(const json_t *service)
 {
-    json_t *name = json_object_get(service, "name");
+    char *text = dcs_json_compact_ordered(service);
+    json_t *s;
 
-    return json_pack("{s:O*, s:s, s:o, s:o, s:o}", "name", name, "format", format,
-                     "service", service, "readonly",
-                     readonly ? readonly : json_object(), "spelling",
-                     spelling ? spelling : json_object());
+    if (!text)
+        return NULL;
+    /* Written from valid UTF-8 strings: valid UTF-8. */
+    s = json_stringn_nocheck(text, strlen(text));
+    free(text);
+    return s;
+}
+
+/* With opts->lean the service is kept as text, read back by dcs_forward. */
+static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
+                         json_t *spelling, const struct dcs_translate_opts *opts)
+{
+    json_t *kept = service, *entry;
+
+    if (opts->lean) {
+        kept = service_text(service);
+        if (readonly && !json_object_size(readonly)) {
+            json_decref(readonly);
+            readonly = NULL;
+        }
+    } else if (!readonly) {
+        readonly = json_object();
+    }
+    entry = json_object();
+    if (json_object_get(service, "name"))
+        json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
+    json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
+    json_object_set_new_nocheck(entry, "service", kept);
+    if (readonly)
+        json_object_set_new_nocheck(entry, "readonly", readonly);
+    json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
+    if (kept != service)
+        json_decref(service);
+    if (!kept) {
+        json_decref(entry);
+        return NULL;
+    }
+    return entry;
 }
 
 static int add_entry(json_t *entries, json_t *entry, struct dcs_error *err)
 {
-    (void)err;
+    if (!entry)
+        return dcs_error_status(err, 500, NULL, "out of memory");
     return json_array_append_new(entries, entry);
 }
 
@@ -108,7 +146,8 @@ static int check_unique_names(const json_t *entries, struct dcs_error *err)
 }
 
 static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind kind,
-                        const char *where, struct dcs_error *err)
+                        const char *where, const struct dcs_translate_opts *opts,
+                        struct dcs_error *err)
 {
     json_t *ro = NULL, *svc;
 
@@ -120,7 +159,7 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
         error_in_service(err, n ? n : where);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new("api", svc, ro, NULL), err);
+    return add_entry(entries, entry_new("api", svc, ro, NULL, opts), err);
 }
 
 static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
@@ -146,7 +185,14 @@ static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
         error_in_service(err, name);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling), err);
+    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling, opts), err);
+}
+
+static int compose_error(struct dcs_error *err)
+{
+    return dcs_error_set(err, "version", "this is a Compose file (version "
+                         "and services keys), not a Docker Cloud stackfile: "
+                         "deploy it with 'docker stack deploy'");
 }
 
 static int load_stackfile(json_t *entries, json_t *doc,
@@ -164,9 +210,7 @@ static int load_stackfile(json_t *entries, json_t *doc,
                              "service names to their settings");
     if (json_is_object(json_object_get(doc, "services")) &&
         json_object_get(doc, "version"))
-        return dcs_error_set(err, "version", "this is a Compose file (version "
-                             "and services keys), not a Docker Cloud stackfile: "
-                             "deploy it with 'docker stack deploy'");
+        return compose_error(err);
     json_object_foreach(doc, key, v) {
         if (load_stackfile_one(entries, key, v, opts, warnings, err))
             return DCS_ERR;
@@ -174,6 +218,70 @@ static int load_stackfile(json_t *entries, json_t *doc,
         json_object_set_new(doc, key, json_null());
     }
     return DCS_OK;
+}
+
+/* A stackfile read one service at a time (dcs_yaml_load_each). */
+struct sf_stream {
+    json_t *entries;
+    const struct dcs_translate_opts *opts;
+    json_t *warnings;
+    size_t warnings_before;
+    struct dcs_error *err;
+    bool failed;                     /* a service failed: err says why */
+    bool has_version, has_services;  /* a Compose file? */
+};
+
+/* Back to the state before the first service (the whole document follows). */
+static void sf_stream_reset(struct sf_stream *s)
+{
+    json_array_clear(s->entries);
+    while (json_array_size(s->warnings) > s->warnings_before)
+        json_array_remove(s->warnings, json_array_size(s->warnings) - 1);
+    s->failed = s->has_version = s->has_services = false;
+}
+
+static bool key_is(const char *key, size_t len, const char *word)
+{
+    return len == strlen(word) && !memcmp(key, word, len);
+}
+
+static int stackfile_entry(const char *key, size_t key_len, json_t *value,
+                           void *ctx)
+{
+    struct sf_stream *s = ctx;
+    int rc = DCS_OK;
+
+    if (!key) {
+        sf_stream_reset(s);
+        rc = load_stackfile(s->entries, value, s->opts, s->warnings, s->err);
+        json_decref(value);
+        return rc;
+    }
+    s->has_version |= key_is(key, key_len, "version");
+    s->has_services |= key_is(key, key_len, "services") && json_is_object(value);
+    /* After a failure the rest is still read, without loading it: a YAML
+     * error further down, or a Compose file, is what gets reported, as when
+     * the whole document was checked before its services. */
+    if (!s->failed &&
+        load_stackfile_one(s->entries, key, value, s->opts, s->warnings, s->err))
+        s->failed = true;
+    json_decref(value);
+    return DCS_OK;
+}
+
+/* Stackfile text -> entries, never holding the whole document. */
+static int load_stackfile_text(json_t *entries, const char *text, size_t len,
+                               const struct dcs_translate_opts *opts,
+                               json_t *warnings, struct dcs_error *err)
+{
+    struct sf_stream s = {entries, opts, warnings, json_array_size(warnings),
+                          err, false, false, false};
+
+    if (dcs_yaml_load_each(text, len, stackfile_entry, &s, err))
+        return DCS_ERR;
+    if (s.has_version && s.has_services)
+        return compose_error(err);
+    return s.failed ? DCS_ERR : DCS_OK;
 }
 
 /* Stack bodies hold services in API form (Go) or stackfile form (CLIs). */
@@ -216,7 +324,7 @@ static int load_list(json_t *entries, json_t *items, enum dcs_api_kind kind,
                 return DCS_ERR;
             continue;
         }
-        if (load_api_one(entries, item, kind, where, err))
+        if (load_api_one(entries, item, kind, where, opts, err))
             return DCS_ERR;
     }
     return DCS_OK;
@@ -238,14 +346,11 @@ static enum dcs_input_format detect_json(const json_t *doc)
     return DCS_INPUT_PATCH;
 }
 
-static json_t *parse_text(const char *text, size_t len, bool as_json,
-                          struct dcs_error *err)
+static json_t *parse_json(const char *text, size_t len, struct dcs_error *err)
 {
     json_error_t jerr;
     json_t *doc;
 
-    if (!as_json)
-        return dcs_yaml_load(text, len, err);
     doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!doc) {
         dcs_error_set(err, NULL, "invalid JSON: %s", jerr.text);
@@ -268,6 +373,7 @@ static bool starts_like_json(const char *text, size_t len)
     return i < len && (text[i] == '{' || text[i] == '[');
 }
 
+/* JSON input (a stackfile is streamed: load_stackfile_text). */
 static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
                     const struct dcs_translate_opts *opts, json_t *warnings,
                     struct dcs_error *err)
@@ -275,14 +381,12 @@ static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
     json_t *objects;
 
     switch (f) {
-    case DCS_INPUT_STACKFILE:
-        return load_stackfile(entries, doc, opts, warnings, err);
     case DCS_INPUT_CREATE:
-        return load_api_one(entries, doc, DCS_API_CREATE, "", err);
+        return load_api_one(entries, doc, DCS_API_CREATE, "", opts, err);
     case DCS_INPUT_PATCH:
-        return load_api_one(entries, doc, DCS_API_PATCH, "", err);
+        return load_api_one(entries, doc, DCS_API_PATCH, "", opts, err);
     case DCS_INPUT_SERVICE:
-        return load_api_one(entries, doc, DCS_API_OBJECT, "", err);
+        return load_api_one(entries, doc, DCS_API_OBJECT, "", opts, err);
     case DCS_INPUT_LIST:
         objects = json_is_array(doc) ? doc : json_object_get(doc, "objects");
         return load_list(entries, objects, DCS_API_OBJECT,
@@ -302,10 +406,9 @@ json_t *dcs_load_services(const char *text, size_t len,
     enum dcs_input_format f = opts->format;
     bool as_json = f != DCS_INPUT_STACKFILE &&
                    (f != DCS_INPUT_AUTO || starts_like_json(text, len));
-    json_t *doc, *entries;
+    json_t *doc = NULL, *entries;
 
-    doc = parse_text(text, len, as_json, err);
-    if (!doc)
+    if (as_json && !(doc = parse_json(text, len, err)))
         return NULL;
     if (f == DCS_INPUT_AUTO)
         f = as_json ? detect_json(doc) : DCS_INPUT_STACKFILE;
@@ -315,7 +418,8 @@ json_t *dcs_load_services(const char *text, size_t len,
         return NULL;
     }
     entries = json_array();
-    if (load_doc(entries, doc, f, opts, warnings, err) ||
+    if ((as_json ? load_doc(entries, doc, f, opts, warnings, err)
+                 : load_stackfile_text(entries, text, len, opts, warnings, err)) ||
         check_unique_names(entries, err)) {
         json_decref(entries);
         entries = NULL;

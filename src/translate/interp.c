@@ -10,7 +10,6 @@
  */
 #include "translate/interp.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,23 +189,29 @@ struct walk {
     struct dcs_error *err;
 };
 
-static void path_push(struct walk *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void path_push(struct walk *w, const char *fmt, ...)
+/* Append n bytes, cut to what fits, as snprintf would; by hand, since
+ * every field of every service passes here. */
+static void path_add(struct walk *w, const char *s, size_t n)
 {
-    va_list ap;
-    int n;
+    size_t room = sizeof(w->path) - 1 - w->len;
 
-    if (w->len >= sizeof(w->path) - 1)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(w->path + w->len, sizeof(w->path) - w->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        w->len += (size_t)n;
-    if (w->len >= sizeof(w->path))
-        w->len = sizeof(w->path) - 1;
+    if (n > room)
+        n = room;
+    memcpy(w->path + w->len, s, n);
+    w->len += n;
+    w->path[w->len] = '\0';
+}
+
+static void path_index(struct walk *w, size_t i)
+{
+    char num[24], *p = num + sizeof(num);
+
+    *--p = ']';
+    do
+        *--p = (char)('0' + i % 10);
+    while (i /= 10);
+    *--p = '[';
+    path_add(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 static int has_warning(const json_t *warnings, const char *service,
@@ -289,7 +294,9 @@ static int walk_object(struct walk *w, json_t *obj)
     json_t *v;
 
     json_object_foreach(obj, key, v) {
-        path_push(w, "%s%s", len ? "." : "", key);
+        if (len)
+            path_add(w, ".", 1);
+        path_add(w, key, strlen(key));
         if (walk_node(w, v))
             return DCS_ERR;
         w->len = len;
@@ -305,7 +312,7 @@ static int walk_array(struct walk *w, json_t *arr)
     json_t *v;
 
     json_array_foreach(arr, i, v) {
-        path_push(w, "[%zu]", i);
+        path_index(w, i);
         if (walk_node(w, v))
             return DCS_ERR;
         w->len = len;
@@ -362,7 +369,7 @@ int dcs_interpolate(json_t *doc, const json_t *env, const char *service,
     if (!w.missing)
         return dcs_error_status(err, 500, NULL, "out of memory");
     if (path && *path)
-        path_push(&w, "%s", path);
+        path_add(&w, path, strlen(path));
     rc = walk_node(&w, doc);
     /* The caller names the service in err->path as it sees fit. */
     if (rc && err && err->status != 500) {

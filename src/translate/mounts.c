@@ -35,19 +35,22 @@ static json_t *mount_for(const json_t *b, const char *swarm_name, bool shared)
     const char *host = json_string_value(json_object_get(b, "host_path"));
     const char *target = json_string_value(json_object_get(b, "container_path"));
     bool ro = !json_is_true(json_object_get(b, "rewritable"));
-    json_t *m = json_pack("{s:s, s:s}", "Type", host ? "bind" : "volume",
-                          "Target", target);
+    json_t *m = json_object();
     char slug[256], name[512];
 
+    /* Paths are the service's own (valid) strings; the volume name may be
+     * cut short, so it is checked. */
+    json_object_set_new_nocheck(m, "Type", json_string_nocheck(host ? "bind" : "volume"));
+    json_object_set_new_nocheck(m, "Target", json_string_nocheck(target));
     if (host) {
-        json_object_set_new(m, "Source", json_string(host));
+        json_object_set_new_nocheck(m, "Source", json_string_nocheck(host));
     } else if (shared) {
         dcs_path_slug(target, slug, sizeof(slug));
         snprintf(name, sizeof(name), "%s_%s", swarm_name, slug);
-        json_object_set_new(m, "Source", json_string(name));
+        json_object_set_new_nocheck(m, "Source", json_string(name));
     }
     if (ro)
-        json_object_set_new(m, "ReadOnly", json_true());
+        json_object_set_new_nocheck(m, "ReadOnly", json_true());
     return m;
 }
 

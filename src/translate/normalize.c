@@ -89,16 +89,27 @@ static json_t *norm_port(const json_t *p)
     const json_t *pub = json_object_get(p, "published");
     const char *proto = json_string_value(json_object_get(p, "protocol"));
     bool published;
+    json_t *out;
 
     dcs_json_uint(json_object_get(p, "inner_port"), &inner);
     if (o && !json_is_null(o))
         dcs_json_uint(o, &outer);
     /* The Go client has no "published": a non-zero outer port asks for it. */
     published = pub ? truthy(pub) : outer > 0;
-    return json_pack("{s:s, s:I, s:o, s:b}", "protocol", proto ? proto : "tcp",
-                     "inner_port", (json_int_t)inner, "outer_port",
-                     outer > 0 && published ? json_integer(outer) : json_null(),
-                     "published", published);
+    out = json_object();
+    /* Strings taken from the input's (valid) strings: no UTF-8 check. */
+    json_object_set_new_nocheck(out, "protocol", json_string_nocheck(proto ? proto : "tcp"));
+    json_object_set_new_nocheck(out, "inner_port", json_integer((json_int_t)inner));
+    json_object_set_new_nocheck(out, "outer_port", outer > 0 && published
+                                ? json_integer(outer) : json_null());
+    json_object_set_new_nocheck(out, "published", json_boolean(published));
+    return out;
+}
+
+/* A string of the input, or null when absent or empty. */
+static json_t *string_or_null(const char *s)
+{
+    return s && *s ? json_string_nocheck(s) : json_null();
 }
 
 static json_t *norm_binding(const json_t *b)
@@ -107,35 +118,48 @@ static json_t *norm_binding(const json_t *b)
     const char *ctr = json_string_value(json_object_get(b, "container_path"));
     const char *from = json_string_value(json_object_get(b, "volumes_from"));
     const json_t *rw = json_object_get(b, "rewritable");
+    json_t *out = json_object();
 
-    return json_pack("{s:o, s:o, s:b, s:o}", "host_path",
-                     host && *host ? json_string(host) : json_null(),
-                     "container_path", ctr && *ctr ? json_string(ctr) : json_null(),
-                     "rewritable", rw ? truthy(rw) : true, "volumes_from",
-                     from && *from ? json_string(from) : json_null());
+    json_object_set_new_nocheck(out, "host_path", string_or_null(host));
+    json_object_set_new_nocheck(out, "container_path", string_or_null(ctr));
+    json_object_set_new_nocheck(out, "rewritable", json_boolean(rw ? truthy(rw) : true));
+    json_object_set_new_nocheck(out, "volumes_from", string_or_null(from));
+    return out;
+}
+
+/* {key: value}, value shared; NULL without a value. */
+static json_t *object_of(const char *key, const json_t *value)
+{
+    json_t *out;
+
+    if (!value || !(out = json_object()))
+        return NULL;
+    json_object_set_nocheck(out, key, (json_t *)value);
+    return out;
 }
 
 static json_t *norm_tag(const json_t *t)
 {
-    const json_t *name = json_is_object(t) ? json_object_get(t, "name") : t;
-    return json_pack("{s:O}", "name", name);
+    return object_of("name", json_is_object(t) ? json_object_get(t, "name") : t);
 }
 
 static json_t *norm_link(const json_t *l)
 {
-    json_t *out = json_pack("{s:O}", "to_service", json_object_get(l, "to_service"));
+    json_t *out = object_of("to_service", json_object_get(l, "to_service"));
     const char *name = json_string_value(json_object_get(l, "name"));
 
     if (name && *name)
-        json_object_set_new(out, "name", json_string(name));
+        json_object_set_new_nocheck(out, "name", json_string_nocheck(name));
     return out;
 }
 
 static json_t *norm_envvar(const json_t *e)
 {
     const char *value = json_string_value(json_object_get(e, "value"));
-    return json_pack("{s:O, s:s}", "key", json_object_get(e, "key"), "value",
-                     value ? value : "");
+    json_t *out = object_of("key", json_object_get(e, "key"));
+
+    json_object_set_new_nocheck(out, "value", json_string_nocheck(value ? value : ""));
+    return out;
 }
 
 static json_t *map_array(const json_t *in, json_t *(*fn)(const json_t *))
@@ -381,10 +405,14 @@ static int sf_strategy(struct sf_ctx *c, const char *key, const json_t *v,
 static int sf_str_list(struct sf_ctx *c, const char *key, const json_t *v,
                        struct dcs_error *err)
 {
+    json_t *list;
+
     (void)err;
-    if (json_is_string(v))
-        return json_object_set_new(c->out, key, json_pack("[O]", v));
-    return json_object_set(c->out, key, (json_t *)v);
+    if (!json_is_string(v))
+        return json_object_set(c->out, key, (json_t *)v);
+    list = json_array();
+    json_array_append(list, (json_t *)v);
+    return json_object_set_new(c->out, key, list);
 }
 
 /* A scalar of an environment or labels mapping, as a string. */
@@ -401,10 +429,18 @@ static char *scalar_text(const json_t *v)
     return json_dumps(v, JSON_ENCODE_ANY);
 }
 
+/* The name is checked: a long one was cut short, maybe inside a character
+ * (then the variable is dropped); values are whole strings of the input. */
 static int add_envvar(struct sf_ctx *c, const char *key, const char *value)
 {
-    return json_array_append_new(out_array(c, "container_envvars"),
-                                 json_pack("{s:s, s:s}", "key", key, "value", value));
+    json_t *k = json_string(key), *e;
+
+    if (!k)
+        return DCS_ERR;
+    e = json_object();
+    json_object_set_new_nocheck(e, "key", k);
+    json_object_set_new_nocheck(e, "value", json_string_nocheck(value));
+    return json_array_append_new(out_array(c, "container_envvars"), e);
 }
 
 /* A bare name takes its value from the caller's environment (docker-cloud CLI). */

@@ -17,6 +17,21 @@ static bool same_published(const json_t *a, const json_t *b)
            json_equal(json_object_get(a, "Protocol"), json_object_get(b, "Protocol"));
 }
 
+/* {"Protocol", "TargetPort", "PublishMode"}, or NULL when the port lacks
+ * one of them. */
+static json_t *swarm_port(const json_t *p, const char *mode)
+{
+    json_t *proto = json_object_get(p, "protocol"), *target = json_object_get(p, "inner_port");
+    json_t *q;
+
+    if (!proto || !target || !(q = json_object()))
+        return NULL;
+    json_object_set_nocheck(q, "Protocol", proto);
+    json_object_set_nocheck(q, "TargetPort", target);
+    json_object_set_new_nocheck(q, "PublishMode", json_string_nocheck(mode));
+    return q;
+}
+
 int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
 {
     json_t *ports = json_array(), *p, *q;
@@ -26,9 +41,9 @@ int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
         const json_t *outer = json_object_get(p, "outer_port");
         if (!json_is_true(json_object_get(p, "published")))
             continue; /* kept in dcswarm.spec: link variables use it */
-        q = json_pack("{s:O, s:O, s:s}", "Protocol", json_object_get(p, "protocol"),
-                      "TargetPort", json_object_get(p, "inner_port"), "PublishMode",
-                      host_net(f) ? "host" : "ingress");
+        q = swarm_port(p, host_net(f) ? "host" : "ingress");
+        if (!q)
+            continue;
         if (json_is_integer(outer))
             json_object_set(q, "PublishedPort", (json_t *)outer);
         json_array_foreach(ports, j, p)

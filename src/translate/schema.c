@@ -890,22 +890,31 @@ struct vctx {
     int level;
 };
 
-static size_t path_push(struct vctx *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static size_t path_push(struct vctx *x, const char *fmt, ...)
+/* Append n bytes, cut to what fits, as snprintf would. */
+static void path_add(struct vctx *x, const char *s, size_t n)
 {
-    size_t len = x->len;
-    va_list ap;
-    int n;
+    size_t room = sizeof(x->path) - 1 - x->len;
 
-    va_start(ap, fmt);
-    n = vsnprintf(x->path + x->len, sizeof(x->path) - x->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        x->len += (size_t)n;
-    if (x->len >= sizeof(x->path))
-        x->len = sizeof(x->path) - 1;
+    if (n > room)
+        n = room;
+    memcpy(x->path + x->len, s, n);
+    x->len += n;
+    x->path[x->len] = '\0';
+}
+
+/* The path one level down is built by hand, not by printf: validation
+ * walks every field of every service. */
+static size_t push_index(struct vctx *x, size_t i)
+{
+    char num[24], *p = num + sizeof(num);
+    size_t len = x->len;
+
+    *--p = ']';
+    do
+        *--p = (char)('0' + i % 10);
+    while (i /= 10);
+    *--p = '[';
+    path_add(x, p, (size_t)(num + sizeof(num) - p));
     x->depth++;
     return len;
 }
@@ -919,7 +928,13 @@ static void path_pop(struct vctx *x, size_t len)
 
 static size_t push_key(struct vctx *x, const char *key)
 {
-    return path_push(x, "%s%s", x->len ? "." : "", key);
+    size_t len = x->len;
+
+    if (x->len)
+        path_add(x, ".", 1);
+    path_add(x, key, strlen(key));
+    x->depth++;
+    return len;
 }
 
 static int fail(struct vctx *x, struct verr *e, enum ekind kind,
@@ -1027,7 +1042,7 @@ static int check_array(struct vctx *x, const struct cnode *n,
     for (i = 0; n->unique_items && i < size; i++) {
         for (j = 0; j < i; j++) {
             if (json_equal(json_array_get(inst, i), json_array_get(inst, j))) {
-                size_t mark = path_push(x, "[%zu]", i);
+                size_t mark = push_index(x, i);
                 fail(x, e, E_DUPLICATE, n, json_array_get(inst, i));
                 e->index = j;
                 path_pop(x, mark);
@@ -1036,7 +1051,7 @@ static int check_array(struct vctx *x, const struct cnode *n,
         }
     }
     for (i = 0; n->items && i < size; i++) {
-        size_t mark = path_push(x, "[%zu]", i);
+        size_t mark = push_index(x, i);
         int rc = validate(x, n->items, json_array_get(inst, i), e);
         path_pop(x, mark);
         if (rc)

@@ -45,13 +45,46 @@ static bool parse_port_number(const char *s, size_t len, long long *out)
     return n >= 1 && n <= 65535;
 }
 
+/* The objects below are built member by member, not by json_pack: they
+ * are made for every port, volume and link of every service, and their
+ * strings are ASCII or cut from valid UTF-8 at ASCII separators. */
 static json_t *port_object(const char *proto, long long inner, long long outer,
                            bool published)
 {
-    return json_pack("{s:s, s:I, s:o, s:b}", "protocol", proto, "inner_port",
-                     (json_int_t)inner, "outer_port",
-                     outer > 0 ? json_integer(outer) : json_null(),
-                     "published", published);
+    json_t *o = json_object();
+
+    json_object_set_new_nocheck(o, "protocol", json_string_nocheck(proto));
+    json_object_set_new_nocheck(o, "inner_port", json_integer((json_int_t)inner));
+    json_object_set_new_nocheck(o, "outer_port",
+                                outer > 0 ? json_integer(outer) : json_null());
+    json_object_set_new_nocheck(o, "published", json_boolean(published));
+    return o;
+}
+
+/* {"host_path", "container_path", "rewritable", "volumes_from"}; a NULL
+ * string is null. */
+static json_t *binding_object(const char *host, const char *container, bool rw,
+                              const char *from)
+{
+    json_t *o = json_object();
+
+    json_object_set_new_nocheck(o, "host_path",
+                                host ? json_string_nocheck(host) : json_null());
+    json_object_set_new_nocheck(o, "container_path", container
+                                ? json_string_nocheck(container) : json_null());
+    json_object_set_new_nocheck(o, "rewritable", json_boolean(rw));
+    json_object_set_new_nocheck(o, "volumes_from",
+                                from ? json_string_nocheck(from) : json_null());
+    return o;
+}
+
+static json_t *link_object(const char *target, const char *name)
+{
+    json_t *o = json_object();
+
+    json_object_set_new_nocheck(o, "to_service", json_string_nocheck(target));
+    json_object_set_new_nocheck(o, "name", json_string_nocheck(name));
+    return o;
 }
 
 json_t *dcs_parse_port(const json_t *spec, bool published, struct dcs_error *err)
@@ -132,15 +165,12 @@ json_t *dcs_parse_volume(const char *spec, struct dcs_error *err)
     if (n == 1) {
         if (parts[0][0] != '/')
             goto bad;
-        out = json_pack("{s:n, s:s, s:b, s:n}", "host_path", "container_path",
-                        parts[0], "rewritable", rw, "volumes_from");
+        out = binding_object(NULL, parts[0], rw, NULL);
     } else {
         /* Docker Cloud bound host paths only: no named volumes. */
         if (parts[0][0] != '/' || parts[1][0] != '/')
             goto bad;
-        out = json_pack("{s:s, s:s, s:b, s:n}", "host_path", parts[0],
-                        "container_path", parts[1], "rewritable", rw,
-                        "volumes_from");
+        out = binding_object(parts[0], parts[1], rw, NULL);
     }
     free(copy);
     return out;
@@ -189,8 +219,7 @@ json_t *dcs_parse_volumes_from(const char *spec, struct dcs_error *err)
         goto bad;
     }
     snprintf(target, sizeof(target), "%.*s", (int)(n + (m ? m + 1 : 0)), spec);
-    return json_pack("{s:n, s:n, s:b, s:s}", "host_path", "container_path",
-                     "rewritable", rw, "volumes_from", target);
+    return binding_object(NULL, NULL, rw, target);
 bad:
     dcs_error_set(err, NULL, "expected \"service\" or \"service.stack\" "
                   "(optionally :ro), got \"%s\"", spec);
@@ -224,9 +253,9 @@ json_t *dcs_parse_link(const char *spec, struct dcs_error *err)
     if (!alias) {
         char name[256];
         snprintf(name, sizeof(name), "%.*s", (int)n, spec);
-        return json_pack("{s:s, s:s}", "to_service", target, "name", name);
+        return link_object(target, name);
     }
-    return json_pack("{s:s, s:s}", "to_service", target, "name", alias);
+    return link_object(target, alias);
 bad:
     dcs_error_set(err, NULL, "expected \"service\", \"service:alias\" or "
                   "\"service.stack:alias\", got \"%s\"", spec);

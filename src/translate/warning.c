@@ -5,22 +5,67 @@
 #include <stdio.h>
 #include <string.h>
 
-void dcs_warn(json_t *warnings, const char *service, const char *field,
-              const char *class_, const char *fmt, ...)
+#include "jsonw.h"
+
+/* Messages are capped as they always were: a longer one is cut. */
+#define MESSAGE_MAX 1024
+
+/* A checked string: NULL when it is not valid UTF-8. */
+static json_t *checked(const char *s)
 {
-    char msg[1024];
-    va_list ap;
+    size_t n = strlen(s);
+
+    return dcs_utf8_valid(s, n) ? json_stringn_nocheck(s, n) : NULL;
+}
+
+static void add_warning(json_t *warnings, const char *service, const char *field,
+                        const char *class_, const char *msg)
+{
+    /* Checked as json_pack checked them: a message cut inside a character
+     * is dropped, as it always was. */
+    json_t *w = json_object(), *s = checked(service), *f = checked(field);
+    json_t *c = checked(class_), *m = checked(msg);
+
+    if (!w || !s || !f || !c || !m) {
+        json_decref(w);
+        json_decref(s);
+        json_decref(f);
+        json_decref(c);
+        json_decref(m);
+        return;
+    }
+    json_object_set_new_nocheck(w, "service", s);
+    json_object_set_new_nocheck(w, "field", f);
+    json_object_set_new_nocheck(w, "class", c);
+    json_object_set_new_nocheck(w, "message", m);
+    json_array_append_new(warnings, w);
+}
+
+void dcs_vwarn(json_t *warnings, const char *service, const char *field,
+               const char *class_, const char *fmt, va_list ap)
+{
+    char msg[MESSAGE_MAX];
 
     if (!warnings)
         return;
+    if (!strcmp(fmt, "%s")) {
+        /* Most messages are one fixed text: no formatting pass for them. */
+        const char *text = va_arg(ap, const char *);
+        snprintf(msg, sizeof(msg), "%s", text ? text : "(null)");
+    } else {
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+    }
+    add_warning(warnings, service ? service : "", field ? field : "", class_, msg);
+}
+
+void dcs_warn(json_t *warnings, const char *service, const char *field,
+              const char *class_, const char *fmt, ...)
+{
+    va_list ap;
+
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    dcs_vwarn(warnings, service, field, class_, fmt, ap);
     va_end(ap);
-    json_array_append_new(warnings,
-                          json_pack("{s:s, s:s, s:s, s:s}", "service",
-                                    service ? service : "", "field",
-                                    field ? field : "", "class", class_,
-                                    "message", msg));
 }
 
 void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,

@@ -49,6 +49,12 @@ struct loader {
     int done;
     json_t *root;
     struct dcs_error *err;
+    /* dcs_yaml_load_each: the entries of a top-level mapping go to `each`
+     * as each completes, instead of into one document. */
+    dcs_yaml_entry_fn each;
+    void *each_ctx;
+    int streaming;        /* the root is a mapping being streamed */
+    int restart;          /* a top-level merge key: stream no further */
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -651,6 +657,25 @@ static int merge_value(struct loader *ld, struct frame *f, json_t *v,
                    kind_name(v));
 }
 
+/* A finished top-level entry (v consumed) goes to the caller.  The root
+ * keeps its key alone (with a null), so that a duplicate is still found. */
+static int emit_entry(struct loader *ld, struct frame *f, json_t *v)
+{
+    int rc = DCS_OK;
+
+    if (json_object_setn_new_nocheck(f->node, json_string_value(f->key),
+                                     json_string_length(f->key), json_null())) {
+        json_decref(v);
+        rc = fail_oom(ld);
+    } else if (ld->each(json_string_value(f->key), json_string_length(f->key), v,
+                        ld->each_ctx)) {
+        rc = DCS_ERR;
+    }
+    json_decref(f->key);
+    f->key = NULL;
+    return rc;
+}
+
 /* Give a finished node `v` (a new reference, always consumed) its place. */
 static int attach(struct loader *ld, json_t *v, yaml_mark_t mark)
 {
@@ -661,6 +686,8 @@ static int attach(struct loader *ld, json_t *v, yaml_mark_t mark)
         ld->root = v;
         return DCS_OK;
     }
+    if (ld->streaming && ld->depth == 1 && !f->key_is_merge)
+        return emit_entry(ld, f, v);
     if (json_is_array(f->node))
         return json_array_append_new(f->node, v) ? fail_oom(ld) : DCS_OK;
     if (f->key_is_merge) {
@@ -679,7 +706,11 @@ static int attach(struct loader *ld, json_t *v, yaml_mark_t mark)
 static int add_anchor(struct loader *ld, const char *name, json_t *v,
                       size_t nodes)
 {
-    if (json_object_set(ld->anchors, name, v) ||
+    /* A streamed entry is the caller's to edit (interpolation works in
+     * place) before a later alias copies the anchor: keep it as parsed. */
+    json_t *kept = ld->streaming ? json_deep_copy(v) : json_incref(v);
+
+    if (json_object_set_new(ld->anchors, name, kept) ||
         json_object_set_new(ld->anchor_sizes, name, json_integer((json_int_t)nodes)))
         return fail_oom(ld);
     return DCS_OK;
@@ -689,6 +720,13 @@ static int add_anchor(struct loader *ld, const char *name, json_t *v,
 static int set_key(struct loader *ld, struct frame *f, json_t *k,
                    int is_merge, yaml_mark_t mark)
 {
+    if (is_merge && ld->streaming && ld->depth == 1) {
+        /* Merged keys come first in the document (PyYAML's order), and
+         * entries before this one are gone already: start over, whole. */
+        json_decref(k);
+        ld->restart = 1;
+        return DCS_ERR;
+    }
     if (!is_merge && json_object_getn(f->node, json_string_value(k),
                                       json_string_length(k))) {
         fail_at(ld, mark, json_string_value(k), "duplicate key \"%s\"",
@@ -845,6 +883,8 @@ static int push(struct loader *ld, json_t *node, const yaml_event_t *ev,
         ld->stack = s;
         ld->cap = cap;
     }
+    if (ld->each && ld->depth == 0 && json_is_object(node))
+        ld->streaming = 1;
     nf = &ld->stack[ld->depth];
     memset(nf, 0, sizeof(*nf));
     nf->node = node;
@@ -946,6 +986,36 @@ static void loader_free(struct loader *ld)
     yaml_parser_delete(&ld->parser);
 }
 
+/* Parse the whole text: ld->root is the document (NULL when empty) unless
+ * ld->each took its entries. */
+static int run(struct loader *ld, const char *text, size_t len)
+{
+    if (!text)
+        text = "", len = 0;
+    if (!yaml_parser_initialize(&ld->parser))
+        return fail_oom(ld);
+    yaml_parser_set_input_string(&ld->parser, (const unsigned char *)text, len);
+    yaml_parser_set_encoding(&ld->parser, YAML_UTF8_ENCODING);
+    ld->anchors = json_object();
+    ld->anchor_sizes = json_object();
+    if (!ld->anchors || !ld->anchor_sizes)
+        return fail_oom(ld);
+    while (!ld->done) {
+        yaml_event_t ev;
+        int rc;
+
+        if (!yaml_parser_parse(&ld->parser, &ev)) {
+            parser_error(ld, text, len);
+            return DCS_ERR;
+        }
+        rc = on_event(ld, &ev);
+        yaml_event_delete(&ev);
+        if (rc != DCS_OK)
+            return DCS_ERR;
+    }
+    return DCS_OK;
+}
+
 json_t *dcs_yaml_load(const char *text, size_t len, struct dcs_error *err)
 {
     struct loader ld;
@@ -953,36 +1023,36 @@ json_t *dcs_yaml_load(const char *text, size_t len, struct dcs_error *err)
 
     memset(&ld, 0, sizeof(ld));
     ld.err = err;
-    if (!text)
-        text = "", len = 0;
-    if (!yaml_parser_initialize(&ld.parser)) {
-        fail_oom(&ld);
-        return NULL;
+    if (run(&ld, text, len) == DCS_OK) {
+        result = ld.root ? ld.root : json_null();
+        ld.root = NULL;
     }
-    yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text, len);
-    yaml_parser_set_encoding(&ld.parser, YAML_UTF8_ENCODING);
-    ld.anchors = json_object();
-    ld.anchor_sizes = json_object();
-    if (!ld.anchors || !ld.anchor_sizes) {
-        fail_oom(&ld);
-        goto out;
-    }
-    while (!ld.done) {
-        yaml_event_t ev;
-        int rc;
-
-        if (!yaml_parser_parse(&ld.parser, &ev)) {
-            parser_error(&ld, text, len);
-            goto out;
-        }
-        rc = on_event(&ld, &ev);
-        yaml_event_delete(&ev);
-        if (rc != DCS_OK)
-            goto out;
-    }
-    result = ld.root ? ld.root : json_null();
-    ld.root = NULL;
-out:
     loader_free(&ld);
     return result;
+}
+
+int dcs_yaml_load_each(const char *text, size_t len, dcs_yaml_entry_fn fn,
+                       void *ctx, struct dcs_error *err)
+{
+    struct loader ld;
+    json_t *doc = NULL;
+    int rc;
+
+    memset(&ld, 0, sizeof(ld));
+    ld.err = err;
+    ld.each = fn;
+    ld.each_ctx = ctx;
+    rc = run(&ld, text, len);
+    if (rc == DCS_OK && !ld.streaming) {
+        doc = ld.root ? ld.root : json_null();
+        ld.root = NULL;
+    }
+    if (ld.restart) {
+        rc = DCS_OK;
+        doc = dcs_yaml_load(text, len, err);
+        if (!doc)
+            rc = DCS_ERR;
+    }
+    loader_free(&ld);
+    return doc ? fn(NULL, 0, doc, ctx) : rc;
 }

@@ -46,4 +46,28 @@
 
 json_t *dcs_yaml_load(const char *text, size_t len, struct dcs_error *err);
 
+/*
+ * Called with each top-level key (key_len bytes: a YAML key may hold a NUL)
+ * and its value (a new reference, owned by fn), in document order.  A
+ * non-zero return ends the load with that result; err is as fn left it.
+ */
+typedef int (*dcs_yaml_entry_fn)(const char *key, size_t key_len,
+                                 json_t *value_new, void *ctx);
+
+/*
+ * dcs_yaml_load one top-level entry at a time, so that a large stackfile is
+ * never held whole: each entry of the top-level mapping goes to fn as soon
+ * as it is complete.  The rules and errors are those of dcs_yaml_load
+ * (anchors reach across entries; a duplicate top-level key is an error
+ * where it stands); an error stops the load, so fn may have seen the
+ * entries before it.
+ *
+ * fn(NULL, 0, document, ctx) is called instead, once, when the document is not
+ * a mapping (null when empty), and when the top-level mapping has a merge
+ * key: the merged keys come first, so the entries passed before it are
+ * void and the caller starts over with the whole document.
+ */
+int dcs_yaml_load_each(const char *text, size_t len, dcs_yaml_entry_fn fn,
+                       void *ctx, struct dcs_error *err);
+
 #endif
