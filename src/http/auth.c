@@ -263,7 +263,7 @@ static int split_credentials(const char *header, char *buf, size_t len,
 static int check_service_token(const char *key, char *user, size_t userlen,
                                json_t **grants)
 {
-    char secret[128], want[256];
+    char secret[128], want[256], ns[DCS_ROUTE_LEN];
     const char *dot = strrchr(key, '.');
     unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
 
@@ -272,8 +272,9 @@ static int check_service_token(const char *key, char *user, size_t userlen,
     pthread_mutex_unlock(&secret_lock);
     if (!*secret || !dot || dot == key || (size_t)(dot - key) >= DCS_ROUTE_LEN)
         return DCS_ERR;
-    snprintf(want, sizeof(want), "%.*s", (int)(dot - key), key);
-    dcs_auth_service_key(secret, want, want, sizeof(want));
+    /* ns and want apart: the key is written while ns is read. */
+    snprintf(ns, sizeof(ns), "%.*s", (int)(dot - key), key);
+    dcs_auth_service_key(secret, ns, want, sizeof(want));
     SHA256((const unsigned char *)want, strlen(want), a);
     SHA256((const unsigned char *)key, strlen(key), b);
     if (CRYPTO_memcmp(a, b, sizeof(a)))

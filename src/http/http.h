@@ -197,10 +197,19 @@ struct dcs_view {
     json_t *tasks;      /* Engine tasks of those services, by ServiceID */
     json_t *records;    /* Terminated records (Engine-shaped services) */
     bool with_tasks;
+    bool one;           /* only the service asked for (dcs_view_load_one) */
 };
 
 int dcs_view_load(struct dcs_ctx *c, struct dcs_view *v, bool tasks, bool records,
                   struct dcs_error *err);
+/* A view for one service (uuid): itself, its tasks, or its Terminated
+ * record, read by label and service filters. */
+int dcs_view_load_one(struct dcs_ctx *c, struct dcs_view *v, const char *uuid,
+                      struct dcs_error *err);
+/* The services of the namespace named `name` only (the name check of a
+ * create that names no other service). */
+int dcs_view_load_named(struct dcs_ctx *c, struct dcs_view *v, const char *name,
+                        struct dcs_error *err);
 void dcs_view_release(struct dcs_view *v);
 
 /* The canonical resource URI of a service/container/stack in c's family
@@ -271,6 +280,40 @@ void dcs_engine_time(time_t t, char out[40]);
 /* A page already cut: objects (stolen), total before paging. */
 int dcs_reply_page(struct dcs_req *r, json_t *objects_new, long total, long limit,
                    long offset);
+
+/* ==================== names and networks (netnames.c) ==================== */
+
+#define DCS_SWARM_NAME_MAX 63
+/* The links to a REST service: [{"from": uuid, "name": alias}] (JSON). */
+#define DCS_LABEL_LINKED_FROM "dcswarm.linked-from"
+
+/* The swarm name of a REST-created service, "<ns>_<name>"; 400 naming the
+ * field when it is over swarm's 63 characters. */
+int dcs_swarm_name(const char *ns, const char *name, char *out, size_t len,
+                   struct dcs_error *err);
+/* The overlay network of a namespace, "dcswarm_<ns>". */
+void dcs_ns_network(const char *ns, char *out, size_t len);
+/* The links to the service `target` (uuid) among services (Engine
+ * services, borrowed), self_uuid's links read from self_canon instead of
+ * its label: [{"from", "name"}] (new). */
+json_t *dcs_links_to(const json_t *services, const char *target, const char *self_uuid,
+                     const json_t *self_canon);
+/* A service's network aliases: its name, then the link names in from. */
+json_t *dcs_aliases(const char *name, const json_t *from);
+/* Put spec's attachments on the namespace network (unless it is in a
+ * stack) with aliases, and record from (may be NULL) as its label. */
+void dcs_spec_network(json_t *spec, const char *ns, const json_t *aliases,
+                      const json_t *from);
+/* Give the targets of old_canon's and new_canon's links (the service
+ * self_uuid before and after a change; either may be NULL) the aliases
+ * they now need, through the version index. */
+int dcs_update_link_targets(struct dcs_ctx *c, const json_t *services, const char *self_uuid,
+                            const json_t *old_canon, const json_t *new_canon,
+                            struct dcs_error *err);
+
+/* Was the network `name` seen on the swarm lately (a cache of inspects)? */
+bool dcs_network_known(const char *name, time_t now);
+void dcs_network_seen(const char *name, time_t now);
 
 /* ==================== the server ==================== */
 

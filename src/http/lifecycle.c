@@ -120,6 +120,8 @@ static bool exited(const json_t *tasks, const json_t *lc)
 
 void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks)
 {
+    /* A copy: setting obj's state below frees the string it was read from. */
+    char state_buf[32];
     const char *state = json_string_value(json_object_get(obj, "state"));
     json_t *lc = dcs_lifecycle_get(svc);
     const char *phase = json_string_value(json_object_get(lc, "state"));
@@ -128,6 +130,10 @@ void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks)
     const json_t *t;
     size_t i;
 
+    if (state) {
+        snprintf(state_buf, sizeof(state_buf), "%s", state);
+        state = state_buf;
+    }
     /* swarm marks a task "shutdown" at once; the container may still run. */
     if (state && (!strcmp(state, "Stopped") || !strcmp(state, "Not running")))
         json_array_foreach(tasks, i, t)

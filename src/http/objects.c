@@ -211,6 +211,76 @@ int dcs_view_load(struct dcs_ctx *c, struct dcs_view *v, bool tasks, bool record
     return DCS_OK;
 }
 
+/* One service and its tasks by label and service filters: no scan of the
+ * namespace, unless the service has no dcswarm.linked-from label (made by
+ * dcswarm apply), whose linked_from_service needs the others. */
+static int load_one(struct dcs_ctx *c, struct dcs_view *v, const char *uuid,
+                    struct dcs_error *err)
+{
+    json_t *filters = NULL;
+    const json_t *svc;
+    char kv[300];
+
+    memset(v, 0, sizeof(*v));
+    v->with_tasks = true;
+    v->one = true;
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, c->req->ns);
+    dcs_filters_add(&filters, "label", kv, err);
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_UUID, uuid);
+    dcs_filters_add(&filters, "label", kv, err);
+    v->services = dcs_service_list(c->eng, filters, err);
+    json_decref(filters);
+    filters = NULL;
+    if (!v->services)
+        return DCS_ERR;
+    svc = json_array_get(v->services, 0);
+    v->tasks = json_object();
+    if (!svc) {
+        v->records = dcs_records(c, DCS_KIND_TERMINATED, c->req->ns, uuid, err);
+        return v->records ? DCS_OK : DCS_ERR;
+    }
+    v->records = json_array();
+    dcs_filters_add(&filters, "service", json_string_value(json_object_get(svc, "ID")), err);
+    {
+        json_t *tasks = dcs_task_list(c->eng, filters, err);
+        json_decref(filters);
+        if (!tasks)
+            return DCS_ERR;
+        json_object_set_new(v->tasks, json_string_value(json_object_get(svc, "ID")), tasks);
+    }
+    return DCS_OK;
+}
+
+int dcs_view_load_named(struct dcs_ctx *c, struct dcs_view *v, const char *name,
+                        struct dcs_error *err)
+{
+    json_t *filters = NULL;
+    char kv[300];
+
+    memset(v, 0, sizeof(*v));
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, c->req->ns);
+    dcs_filters_add(&filters, "label", kv, err);
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAME, name);
+    dcs_filters_add(&filters, "label", kv, err);
+    v->services = dcs_service_list(c->eng, filters, err);
+    json_decref(filters);
+    return v->services ? DCS_OK : DCS_ERR;
+}
+
+int dcs_view_load_one(struct dcs_ctx *c, struct dcs_view *v, const char *uuid,
+                      struct dcs_error *err)
+{
+    const json_t *svc;
+
+    if (load_one(c, v, uuid, err))
+        return DCS_ERR;
+    svc = json_array_get(v->services, 0);
+    if (!svc || dcs_label(svc, DCS_LABEL_LINKED_FROM))
+        return DCS_OK;
+    dcs_view_release(v);
+    return dcs_view_load(c, v, true, true, err);
+}
+
 void dcs_view_release(struct dcs_view *v)
 {
     json_decref(v->services);
@@ -261,6 +331,26 @@ static void add_image_env(struct dcs_ctx *c, json_t *obj)
     json_array_extend(out, calc);
     json_object_set_new(obj, "calculated_envvars", out);
     json_decref(img);
+}
+
+/* linked_from_service from the label a REST service carries (netnames.c). */
+static void linked_from_label(struct dcs_ctx *c, const char *text, json_t *obj)
+{
+    json_t *label = json_loads(text, 0, NULL), *from = json_array(), *f;
+    size_t i;
+    char buf[512];
+
+    json_array_foreach(label, i, f) {
+        const char *uuid = json_string_value(json_object_get(f, "from"));
+        if (!uuid)
+            continue;
+        dcs_uri(c, "service", uuid, buf, sizeof(buf));
+        json_array_append_new(from, json_pack("{s:s, s:O, s:O}", "from_service", buf, "name",
+                                              json_object_get(f, "name"), "to_service",
+                                              json_object_get(obj, "resource_uri")));
+    }
+    json_decref(label);
+    json_object_set_new(obj, "linked_from_service", from);
 }
 
 /* linked_from_service: the links of the other services of the view that
@@ -318,7 +408,10 @@ json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const js
     if (obj) {
         dcs_lifecycle_fix(obj, svc, rc.tasks);
         add_image_env(c, obj);
-        add_linked_from(v, obj);
+        if (dcs_label(svc, DCS_LABEL_LINKED_FROM))
+            linked_from_label(c, dcs_label(svc, DCS_LABEL_LINKED_FROM), obj);
+        else
+            add_linked_from(v, obj);
     }
     json_decref(stack_uri);
     json_decref(empty);

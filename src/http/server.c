@@ -14,7 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -22,6 +27,9 @@
 
 #include "http/pool.h"
 #include "swarm/swarm.h"
+
+/* How long a shutdown waits for answers to be written out. */
+#define DCS_HTTP_DRAIN_SECONDS 60
 
 struct server {
     struct event_base *base;
@@ -183,10 +191,21 @@ static void deliver(struct dcs_job *j, void *arg)
     struct server *s = arg;
     struct dcs_req *r = j->req;
 
+    (void)s;
     send_answer(j->ev, r);
     dcs_http_log("%s %s %d %.1f ms", r->method, r->path, r->status, elapsed_ms(&j->t0));
     dcs_req_free(r);
     free(j);
+}
+
+/* A request counts as in flight until its answer is written out: leaving
+ * the loop as soon as the answer is queued would close the connection
+ * with the answer still in its buffer. */
+static void on_complete(struct evhttp_request *ev, void *arg)
+{
+    struct server *s = arg;
+
+    (void)ev;
     if (--s->in_flight == 0 && s->draining)
         event_base_loopexit(s->base, NULL);
 }
@@ -199,6 +218,20 @@ static void reply_now(struct evhttp_request *ev, int status, const char *text)
     r.answer = json_pack("{s:s}", "error", text);
     send_answer(ev, &r);
     json_decref(r.answer);
+}
+
+/* evhttp writes the head and the body of an answer apart: with Nagle on,
+ * the body waits for the client's delayed ACK of the head (40 ms on Linux)
+ * on every keep-alive request but the first. */
+static void no_delay(struct evhttp_request *ev)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 static void on_request(struct evhttp_request *ev, void *arg)
@@ -219,8 +252,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
         return;
     }
     j->ev = ev;
+    no_delay(ev);
     clock_gettime(CLOCK_MONOTONIC, &j->t0);
     s->in_flight++;
+    evhttp_request_set_on_complete_cb(ev, on_complete, s);
     dcs_pool_submit(s->pool, j);
 }
 
@@ -250,6 +285,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     s->sock = NULL;
     if (!s->in_flight)
         event_base_loopexit(s->base, NULL);
+    else {
+        /* A client that vanished never completes its answer: a bound. */
+        struct timeval bound = {DCS_HTTP_DRAIN_SECONDS, 0};
+        event_base_loopexit(s->base, &bound);
+    }
 }
 
 static int setup(struct server *s, struct dcs_engine *proto, struct dcs_error *err)

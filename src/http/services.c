@@ -157,6 +157,9 @@ static int rewrite_refs(struct dcs_ctx *c, const struct dcs_view *v, json_t *bod
         snprintf(uri, sizeof(uri), "/api/app/v1/%s/service/%s/", c->req->ns,
                  dcs_label(s, DCS_LABEL_UUID));
         json_object_set_new(e, key, json_string(uri));
+        /* Docker Cloud's default link name is the target's name. */
+        if (!strcmp(key, "to_service") && !json_string_value(json_object_get(e, "name")))
+            json_object_set_new(e, "name", json_string(dcs_label(s, DCS_LABEL_NAME)));
         canon = dcs_label(s, DCS_LABEL_SPEC) ? json_loads(dcs_label(s, DCS_LABEL_SPEC), 0, NULL)
                                              : NULL;
         if (canon)
@@ -269,21 +272,23 @@ static int ensure_network(struct dcs_ctx *c, const json_t *spec, const char *sta
         json_t *got, *body;
         struct dcs_error e = {0};
         char *id;
-        if (!target || !strcmp(target, "host") || stack)
+        if (!target || !strcmp(target, "host") || stack || dcs_network_known(target, c->now))
             continue;
         got = dcs_network_inspect(c->eng, target, &e);
         if (got) {
             json_decref(got);
+            dcs_network_seen(target, c->now);
             continue;
         }
-        body = json_pack("{s:s, s:s, s:b, s:b, s:{s:s}}", "Name", target, "Driver", "overlay",
-                         "Attachable", 1, "CheckDuplicate", 1, "Labels", "dcswarm.network",
-                         "default");
+        body = json_pack("{s:s, s:s, s:b, s:b, s:{s:s, s:s}}", "Name", target, "Driver",
+                         "overlay", "Attachable", 1, "CheckDuplicate", 1, "Labels",
+                         "dcswarm.network", "namespace", DCS_LABEL_NAMESPACE, c->req->ns);
         id = dcs_network_create(c->eng, body, err);
         json_decref(body);
         if (!id && err->status != 409)
             return DCS_ERR;
         free(id);
+        dcs_network_seen(target, c->now);
     }
     return DCS_OK;
 }
@@ -296,7 +301,7 @@ static int answer_service(struct dcs_ctx *c, const char *uuid, int status, struc
     json_t *obj = NULL;
     bool term;
 
-    if (dcs_view_load(c, &v, true, true, err))
+    if (dcs_view_load_one(c, &v, uuid, err))
         goto out;
     s = dcs_view_find(&v, uuid, &term, err);
     if (s)
@@ -338,6 +343,36 @@ static void not_started(json_t *spec)
     json_array_append_new(json_object_get(pl, "Constraints"), json_string(DCS_STOP_CONSTRAINT));
 }
 
+/* Does a body name other services (links, volumes_from)?  Only then is
+ * the whole namespace read to resolve them. */
+static bool names_others(const json_t *body)
+{
+    return json_array_size(json_object_get(body, "linked_to_service")) ||
+           json_array_size(json_object_get(body, "bindings"));
+}
+
+/* "<ns>_<name>" on the swarm, on the namespace's network, answering to
+ * its Docker Cloud name there (netnames.c). */
+static int name_and_network(struct dcs_ctx *c, json_t *spec, const char *name,
+                            struct dcs_error *err)
+{
+    char swarm_name[DCS_SWARM_NAME_MAX + 64];
+    json_t *aliases, *from = json_array();
+
+    if (!name)
+        name = "";
+    if (dcs_swarm_name(c->req->ns, name, swarm_name, sizeof(swarm_name), err)) {
+        json_decref(from);
+        return DCS_ERR;
+    }
+    json_object_set_new(spec, "Name", json_string(swarm_name));
+    aliases = dcs_aliases(name, from);
+    dcs_spec_network(spec, c->req->ns, aliases, from);
+    json_decref(aliases);
+    json_decref(from);
+    return DCS_OK;
+}
+
 static int create(struct dcs_ctx *c, struct dcs_error *err)
 {
     struct dcs_view v = {0};
@@ -350,7 +385,10 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
     size_t i;
     int rc = DCS_ERR;
 
-    if (dcs_view_load(c, &v, false, false, err))
+    if (names_others(c->req->json) || !json_string_value(json_object_get(c->req->json, "name"))
+            ? dcs_view_load(c, &v, false, false, err)
+            : dcs_view_load_named(c, &v, json_string_value(json_object_get(c->req->json, "name")),
+                                  err))
         goto out;
     peers = json_object();
     body = client_body(c->req->json, err);
@@ -377,13 +415,19 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
     dcs_lifecycle_set(spec, lc);
     json_decref(lc);
     not_started(spec);
-    if (inject_global_role(c, canon, spec, uuid, err) || ensure_network(c, spec, NULL, err))
+    if (name_and_network(c, spec, name, err) || inject_global_role(c, canon, spec, uuid, err) ||
+        ensure_network(c, spec, NULL, err))
         goto out;
     id = dcs_service_create(c->eng, spec, NULL, err);
     if (!id) {
         if (err->status == 409)
             dcs_error_status(err, 409, "name", "a service named \"%s\" already exists on the "
                              "swarm", name ? name : "");
+        goto out;
+    }
+    if (dcs_update_link_targets(c, v.services, uuid, NULL, canon, err)) {
+        struct dcs_error ignored = {0};
+        dcs_service_remove(c->eng, id, &ignored);
         goto out;
     }
     set_warnings(c->req, warnings);
@@ -487,6 +531,28 @@ static bool every_node(const json_t *canon)
     return s && !strcmp(s, "EVERY_NODE");
 }
 
+/* The translator gives a service the aliases of the peers it was handed;
+ * its own name and the links of the whole namespace decide them here, for
+ * both versions, so that comparing them sees only real changes. */
+static void own_network(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                        const json_t *canon, json_t *spec, json_t *old_spec)
+{
+    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    const char *label = dcs_label(svc, DCS_LABEL_LINKED_FROM);
+    /* A view of the service alone has its label to go by. */
+    json_t *from = v->one && label ? json_loads(label, 0, NULL)
+                                   : dcs_links_to(v->services, uuid, uuid, canon);
+    json_t *aliases = dcs_aliases(dcs_label(svc, DCS_LABEL_NAME), from);
+
+    dcs_spec_network(spec, c->req->ns, aliases, from);
+    if (old_spec) {
+        dcs_spec_network(old_spec, c->req->ns, aliases, from);
+        json_object_set(old_spec, "Name", json_object_get(spec, "Name"));
+    }
+    json_decref(aliases);
+    json_decref(from);
+}
+
 static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struct dcs_error *err)
 {
     struct dcs_translate_opts o = {0};
@@ -527,8 +593,7 @@ static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struc
     o.stack = dcs_label(svc, DCS_LABEL_STACK);
     json_object_set(peers, uuid, canon);
     spec = dcs_forward_service(canon, peers, &o, uuid, warnings, err);
-    if (!spec || inject_global_role(c, canon, spec, uuid, err) ||
-        ensure_network(c, spec, o.stack, err))
+    if (!spec || inject_global_role(c, canon, spec, uuid, err))
         goto out;
     if (!o.stack || strcmp(json_string_value(json_object_get(spec, "Name")),
                            json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"))))
@@ -536,12 +601,19 @@ static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struc
     /* A change of kept fields or of the target only must not restart the
      * containers: compare what both versions of the service translate to. */
     old_spec = dcs_forward_service(before, peers, &o, uuid, NULL, err);
+    own_network(c, v, svc, canon, spec, old_spec);
+    if (ensure_network(c, spec, o.stack, err))
+        goto out;
     {
         struct patch p = {spec, old_spec && same_tasks(old_spec, spec)};
         if (dcs_service_update_with(c->eng, json_string_value(json_object_get(svc, "ID")),
                                     replace_spec, &p, err))
             goto out;
     }
+    /* Links the body does not mention are unchanged, and so their targets. */
+    if (json_object_get(c->req->json, "linked_to_service") &&
+        dcs_update_link_targets(c, v->services, uuid, before, canon, err))
+        goto out;
     set_warnings(c->req, warnings);
     uri_of(c, uuid, uri, sizeof(uri));
     dcs_action_record(c, "update", uuid, uri, NULL);
@@ -560,7 +632,23 @@ out:
 
 /* ---------------- terminate ---------------- */
 
-static int terminate(struct dcs_ctx *c, const json_t *svc, struct dcs_error *err)
+/* The targets of a terminated service's links lose their aliases; the
+ * service is gone already, so a failure is only logged. */
+static void unlink_targets(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc)
+{
+    const char *text = dcs_label(svc, DCS_LABEL_SPEC);
+    json_t *canon = text ? json_loads(text, 0, NULL) : NULL;
+    struct dcs_error e = {0};
+
+    if (canon && dcs_update_link_targets(c, v->services, dcs_label(svc, DCS_LABEL_UUID), canon,
+                                         NULL, &e))
+        dcs_http_log("terminate: link targets of %s keep their aliases: %s",
+                     dcs_label(svc, DCS_LABEL_UUID), e.text);
+    json_decref(canon);
+}
+
+static int terminate(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                     struct dcs_error *err)
 {
     const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
     json_t *rec = json_pack("{s:O, s:O, s:O}", "ID", json_object_get(svc, "ID"), "CreatedAt",
@@ -595,6 +683,7 @@ static int terminate(struct dcs_ctx *c, const json_t *svc, struct dcs_error *err
         json_decref(rec);
         return DCS_ERR;
     }
+    unlink_targets(c, v, svc);
     uri_of(c, uuid, uri, sizeof(uri));
     dcs_action_record(c, "terminate", uuid, uri, NULL);
     rc = DCS_ERR;
@@ -645,6 +734,27 @@ static int method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_e
                             allow);
 }
 
+/* Reading one service and its actions need only the service (objects.c);
+ * a PATCH or DELETE needs the namespace when links change or must be
+ * undone, or when the service has no label of the links to it. */
+static bool needs_namespace(const struct dcs_req *r, const json_t *svc)
+{
+    const char *text = dcs_label(svc, DCS_LABEL_SPEC);
+    json_t *canon;
+    bool links;
+
+    if (strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE"))
+        return false;
+    if (!dcs_label(svc, DCS_LABEL_LINKED_FROM))
+        return true;
+    if (!strcmp(r->method, "PATCH"))
+        return names_others(r->json) || json_object_get(r->json, "linked_to_service");
+    canon = text ? json_loads(text, 0, NULL) : NULL;
+    links = json_array_size(json_object_get(canon, "linked_to_service")) > 0;
+    json_decref(canon);
+    return links;
+}
+
 static int one(struct dcs_ctx *c, struct dcs_error *err)
 {
     struct dcs_req *r = c->req;
@@ -663,9 +773,15 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
         return method_not_allowed(r, "POST", err);
     if (!*verb && !is_get && strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE"))
         return method_not_allowed(r, "GET, PATCH, DELETE", err);
-    if (dcs_view_load(c, &v, true, true, err))
+    if (dcs_view_load_one(c, &v, r->rt.id, err))
         goto out;
     svc = dcs_view_find(&v, r->rt.id, &term, err);
+    if (svc && needs_namespace(r, svc)) {
+        dcs_view_release(&v);
+        if (dcs_view_load(c, &v, true, true, err))
+            goto out;
+        svc = dcs_view_find(&v, r->rt.id, &term, err);
+    }
     if (!svc)
         goto out;
     obj = dcs_service_object(c, &v, svc, err);
@@ -684,7 +800,7 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
         if (!strcmp(what, "update"))
             rc = patch(c, &v, svc, err);
         else if (!strcmp(what, "terminate"))
-            rc = terminate(c, svc, err);
+            rc = terminate(c, &v, svc, err);
         else
             rc = act(c, svc, what, err);
     }

@@ -29,8 +29,10 @@ NEVER = {"pk", "is_dirty", "logs", "start", "stop", "redeploy", "scale", "export
 def srv(dcswarm):
     s = dcserve.Server(dcswarm)
     yield s
-    s.stop()
-    dcserve.cleanup_swarm()
+    try:
+        s.stop()
+    finally:
+        dcserve.cleanup_swarm()
 
 
 def create(srv, name, image, auth=ALICE, path="/api/app/v1/service/", **extra):
@@ -123,7 +125,7 @@ def test_create_get_and_paths(srv, lab_image):
             assert r.status_code == 200
     # The swarm has it, not started.
     eng = labapi.manager()
-    spec = eng.request("GET", "/services/web").json["Spec"]
+    spec = eng.request("GET", "/services/alice_web").json["Spec"]
     eng.close()
     assert spec["Mode"]["Replicated"]["Replicas"] == 0
     assert spec["Labels"]["dcswarm.uuid"] == u
@@ -231,7 +233,7 @@ def test_patch_image_and_ports_visible_in_swarm(srv, lab_image):
     assert r.status_code == 200, r.text
     assert r.json()["container_ports"][0]["outer_port"] == 18282
     eng = labapi.manager()
-    spec = eng.request("GET", "/services/patchme").json["Spec"]
+    spec = eng.request("GET", "/services/alice_patchme").json["Spec"]
     eng.close()
     assert spec["EndpointSpec"]["Ports"][0]["PublishedPort"] == 18282
     assert "A=1" in spec["TaskTemplate"]["ContainerSpec"]["Env"]
@@ -286,7 +288,7 @@ def test_two_servers_and_restart(srv, dcswarm, lab_image):
 def test_engine_change_shows_up(srv, lab_image):
     o = create(srv, "byhand", lab_image)
     eng = labapi.manager()
-    svc = eng.request("GET", "/services/byhand").json
+    svc = eng.request("GET", "/services/alice_byhand").json
     spec = svc["Spec"]
     spec["TaskTemplate"]["ContainerSpec"]["Env"] = ["HAND=1"]
     r = eng.request("POST", "/services/%s/update" % svc["ID"], body=spec,

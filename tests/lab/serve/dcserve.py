@@ -35,11 +35,14 @@ def basic(user, key):
 class Server:
     """dcswarm serve on 127.0.0.1:<free port>; stop() sends SIGTERM."""
 
-    def __init__(self, dcswarm, port=None, extra=()):
+    def __init__(self, dcswarm=None, port=None, extra=(), keys=KEYS):
+        # The binary under test: run-tests.sh exports DCSWARM (a sanitizer
+        # build when it is given one).
+        dcswarm = dcswarm or os.environ["DCSWARM"]
         self.dir = tempfile.mkdtemp(prefix="dcserve-")
         self.keys = os.path.join(self.dir, "keys")
         with open(self.keys, "w") as f:
-            f.write(KEYS)
+            f.write(keys)
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log = open(os.path.join(self.dir, "log"), "w+")
@@ -67,7 +70,15 @@ class Server:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=20)
+        self.check_sanitizers()
         return self.proc.returncode
+
+    def check_sanitizers(self):
+        """A sanitizer build reports on stderr: any report fails the test."""
+        text = self.logtext()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "ThreadSanitizer"):
+            assert mark not in text, text
 
     def req(self, method, path, auth=ALICE, headers=None, **kw):
         h = dict(PY_HEADERS)
@@ -87,10 +98,13 @@ def cleanup_swarm():
         for c in eng.request("GET", "/configs").json or []:
             if c["Spec"]["Name"].startswith("dcswarm-"):
                 eng.request("DELETE", "/configs/" + c["ID"])
-        for _ in range(150):  # the network is busy until the tasks are gone
-            r = eng.request("DELETE", "/networks/dcswarm_default")
-            if r.status in (204, 404):
-                break
-            time.sleep(0.2)
+        nets = [n["Name"] for n in eng.request("GET", "/networks").json or []
+                if n["Name"].startswith("dcswarm_")]
+        for net in nets:
+            for _ in range(150):  # the network is busy until the tasks are gone
+                r = eng.request("DELETE", "/networks/" + net)
+                if r.status in (204, 404):
+                    break
+                time.sleep(0.2)
     finally:
         eng.close()

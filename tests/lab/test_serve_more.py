@@ -1,0 +1,344 @@
+"""dcswarm serve: link aliases from the REST API, namespaces that never
+collide, the cost of reading one service, keys reloaded on SIGHUP, a
+graceful SIGTERM, the engine going away and coming back, and the variables
+of a service with the global role, against the lab's swarm."""
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+import docker
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "serve"))
+import dcserve  # noqa: E402
+from dcserve import ALICE, BOB, IDLE_CMD  # noqa: E402
+from slowproxy import Proxy  # noqa: E402
+
+import labapi  # noqa: E402
+
+CAROL = ("carol", "key-carol-3")
+
+
+@pytest.fixture(scope="module")
+def srv(dcswarm):
+    s = dcserve.Server(dcswarm)
+    yield s
+    try:
+        assert s.stop() == 0
+    finally:
+        dcserve.cleanup_swarm()
+
+
+@pytest.fixture
+def proxy():
+    d = tempfile.mkdtemp(prefix="dcproxy-")
+    p = Proxy(os.path.join(d, "engine.sock"), labapi.lab_env("DOCKER_HOST")[len("unix://"):])
+    p.start()
+    yield p
+    p.stop()
+
+
+def body(name, image, **extra):
+    b = {"image": image, "name": name, "privileged": False, "container_ports": [],
+         "container_envvars": [], "linked_to_service": [], "autoredeploy": False,
+         "sequential_deployment": False, "tags": [], "bindings": [], "run_command": IDLE_CMD}
+    b.update(extra)
+    return b
+
+
+def create(srv, name, image, auth=ALICE, path="/api/app/v1/service/", **extra):
+    r = srv.req("POST", path, auth=auth, data=json.dumps(body(name, image, **extra)))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def start(srv, o, auth=ALICE):
+    r = srv.req("POST", o["resource_uri"] + "start/", auth=auth)
+    assert r.status_code == 202, r.text
+
+
+def engine_service(name):
+    eng = labapi.manager()
+    try:
+        r = eng.request("GET", "/services/" + name)
+        assert r.status == 200, (name, r.text)
+        return r.json
+    finally:
+        eng.close()
+
+
+def node_host(node_id):
+    for i in range(1, int(labapi.lab_env("DCS_LAB_NODES")) + 1):
+        if os.environ.get("DCS_LAB_NODE%d_ID" % i) == node_id:
+            return os.environ["DCS_LAB_NODE%d_HOST" % i]
+    pytest.fail("no lab node with id %s" % node_id)
+
+
+def running_container(swarm_name, timeout=90):
+    """(docker client of its node, container) of a running task."""
+    eng = labapi.manager()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            tasks = eng.request("GET", "/tasks", query={"filters": {
+                "service": [swarm_name], "desired-state": ["running"]}}).json or []
+            for t in tasks:
+                st = t.get("Status", {})
+                if st.get("State") == "running" and st.get("ContainerStatus", {}).get("ContainerID"):
+                    cli = docker.DockerClient(base_url=node_host(t["NodeID"]))
+                    return cli, cli.containers.get(st["ContainerStatus"]["ContainerID"])
+            time.sleep(0.5)
+    finally:
+        eng.close()
+    pytest.fail("no running task of %s" % swarm_name)
+
+
+def exec_out(container, cmd):
+    rc, out = container.exec_run(cmd)
+    return rc, out.decode(errors="replace")
+
+
+# ---------------- 1. links ----------------
+
+def test_link_gives_target_an_alias(srv, lab_image):
+    db = create(srv, "db", lab_image,
+                container_ports=[{"protocol": "tcp", "inner_port": 5432}],
+                container_envvars=[{"key": "DB_PASS", "value": "s3cret"}])
+    web = create(srv, "webapp", lab_image,
+                 linked_to_service=[{"to_service": "db", "name": "database"}])
+    # The target answers to the link name on the namespace's network.
+    spec = engine_service("alice_db")["Spec"]
+    nets = spec["TaskTemplate"]["Networks"]
+    assert [n["Target"] for n in nets] == [engine_net_id("dcswarm_alice")] or \
+        [n["Target"] for n in nets] == ["dcswarm_alice"]
+    assert set(nets[0]["Aliases"]) == {"db", "database"}
+    got = srv.req("GET", db["resource_uri"]).json()
+    assert got["linked_from_service"] == [{"from_service": web["resource_uri"],
+                                           "name": "database",
+                                           "to_service": db["resource_uri"]}]
+    start(srv, db)
+    start(srv, web)
+    _, c = running_container("alice_db")
+    cli, c = running_container("alice_webapp")
+    try:
+        vip = [v["Addr"].split("/")[0] for v in engine_service("alice_db")["Endpoint"]
+               .get("VirtualIPs", [])]
+        deadline = time.monotonic() + 30
+        while True:
+            rc, out = exec_out(c, ["nslookup", "database"])
+            if (rc == 0 and any(ip in out for ip in vip)) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert rc == 0 and any(ip in out for ip in vip), (vip, out)
+        rc, env = exec_out(c, ["env"])
+        assert rc == 0
+        assert "DATABASE_PORT=tcp://database:5432" in env, env
+        assert "DATABASE_PORT_5432_TCP_ADDR=database" in env, env
+        assert "DATABASE_ENV_DB_PASS=s3cret" in env, env
+    finally:
+        cli.close()
+    # Terminating the linking service takes the alias away.
+    assert srv.req("DELETE", web["resource_uri"]).status_code == 202
+    nets = engine_service("alice_db")["Spec"]["TaskTemplate"]["Networks"]
+    assert nets[0]["Aliases"] == ["db"]
+    assert srv.req("GET", db["resource_uri"]).json()["linked_from_service"] == []
+
+
+def test_patch_adds_link_alias(srv, lab_image):
+    cache = create(srv, "cache", lab_image)
+    app = create(srv, "app", lab_image)
+    r = srv.req("PATCH", app["resource_uri"], data=json.dumps(
+        {"linked_to_service": [{"to_service": cache["resource_uri"], "name": "redis"}]}))
+    assert r.status_code == 200, r.text
+    nets = engine_service("alice_cache")["Spec"]["TaskTemplate"]["Networks"]
+    assert set(nets[0]["Aliases"]) == {"cache", "redis"}
+    # A later PATCH of the target keeps the alias others gave it.
+    r = srv.req("PATCH", cache["resource_uri"], data=json.dumps({"target_num_containers": 2}))
+    assert r.status_code == 200, r.text
+    nets = engine_service("alice_cache")["Spec"]["TaskTemplate"]["Networks"]
+    assert set(nets[0]["Aliases"]) == {"cache", "redis"}
+    # Removing the link removes the alias.
+    r = srv.req("PATCH", app["resource_uri"], data=json.dumps({"linked_to_service": []}))
+    assert r.status_code == 200, r.text
+    nets = engine_service("alice_cache")["Spec"]["TaskTemplate"]["Networks"]
+    assert nets[0]["Aliases"] == ["cache"]
+
+
+def engine_net_id(name):
+    eng = labapi.manager()
+    try:
+        return eng.request("GET", "/networks/" + name).json["Id"]
+    finally:
+        eng.close()
+
+
+# ---------------- 2. namespaces ----------------
+
+def test_same_name_in_two_namespaces(srv, lab_image):
+    a = create(srv, "web", lab_image, auth=ALICE)
+    b = create(srv, "web", lab_image, auth=BOB)
+    assert a["uuid"] != b["uuid"]
+    assert a["name"] == b["name"] == "web"
+    assert a["resource_uri"] == "/api/app/v1/alice/service/%s/" % a["uuid"]
+    assert b["resource_uri"] == "/api/app/v1/bob/service/%s/" % b["uuid"]
+    for who, mine, other in ((ALICE, a, b), (BOB, b, a)):
+        objs = srv.req("GET", "/api/app/v1/service/?name=web", auth=who).json()["objects"]
+        assert [o["uuid"] for o in objs] == [mine["uuid"]]
+        assert srv.req("GET", other["resource_uri"], auth=who).status_code == 404
+        got = srv.req("GET", "/api/v1/service/%s/" % mine["uuid"], auth=who).json()
+        assert got["resource_uri"] == "/api/v1/service/%s/" % mine["uuid"]
+    # A third `web` in a namespace is still a conflict, and names only it.
+    r = srv.req("POST", "/api/app/v1/service/", auth=BOB, data=json.dumps(body("web", lab_image)))
+    assert r.status_code == 409 and "alice" not in r.text, r.text
+    # On the swarm: namespace-qualified names, the Docker Cloud name in a
+    # label, and a network of each namespace.
+    for ns, o in (("alice", a), ("bob", b)):
+        s = engine_service("%s_web" % ns)["Spec"]
+        assert s["Labels"]["dcswarm.name"] == "web"
+        assert s["Labels"]["dcswarm.namespace"] == ns
+        assert s["Labels"]["dcswarm.uuid"] == o["uuid"]
+        net = s["TaskTemplate"]["Networks"][0]
+        assert net["Target"] in ("dcswarm_" + ns, engine_net_id("dcswarm_" + ns))
+        assert net["Aliases"] == ["web"]
+
+
+def test_name_too_long_for_swarm(srv, lab_image):
+    name = "n" * 58   # "alice_" + 58 = 64 > 63
+    r = srv.req("POST", "/api/app/v1/service/", data=json.dumps(body(name, lab_image)))
+    assert r.status_code == 400, r.text
+    assert "name" in r.json()["error"] and "63" in r.json()["error"]
+    eng = labapi.manager()
+    assert eng.request("GET", "/services/alice_" + name).status == 404
+    eng.close()
+    create(srv, "n" * 57, lab_image)   # exactly 63 on the swarm
+
+
+# ---------------- 3. reading one service ----------------
+
+def test_get_one_reads_only_that_service(dcswarm, proxy, lab_image):
+    s = dcserve.Server(dcswarm, extra=["--engine", proxy.url])
+    try:
+        for i in range(5):
+            create(s, "many%d" % i, lab_image)
+        o = create(s, "single", lab_image)
+        proxy.clear()
+        r = s.req("GET", o["resource_uri"])
+        assert r.status_code == 200 and r.json()["uuid"] == o["uuid"]
+        seen = proxy.requests()
+        services = [p for m, p in seen if "/services" in p]
+        tasks = [p for m, p in seen if "/tasks" in p]
+        assert services and all("dcswarm.uuid" in p for p in services), seen
+        assert tasks and all("service" in p for p in tasks), seen
+        assert not [p for m, p in seen if "/configs" in p], seen
+    finally:
+        assert s.stop() == 0
+
+
+# ---------------- 5. signals, engine, global role ----------------
+
+def test_sighup_reloads_keys(dcswarm):
+    s = dcserve.Server(dcswarm)
+    try:
+        assert s.req("GET", "/api/app/v1/service/", auth=CAROL).status_code == 401
+        with open(s.keys, "w") as f:
+            f.write("alice:key-alice-1\ncarol:key-carol-3\n")
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while s.req("GET", "/api/app/v1/service/", auth=CAROL).status_code != 200:
+            assert time.monotonic() < deadline, s.logtext()
+            time.sleep(0.1)
+        assert s.req("GET", "/api/app/v1/service/", auth=BOB).status_code == 401
+        assert s.req("GET", "/api/app/v1/service/", auth=ALICE).status_code == 200
+        # A malformed file: logged, and the keys in force stay.
+        with open(s.keys, "w") as f:
+            f.write("alice:key-alice-1\nthis line is not a key\n")
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "line 2" not in s.logtext():
+            assert time.monotonic() < deadline, s.logtext()
+            time.sleep(0.1)
+        assert s.req("GET", "/api/app/v1/service/", auth=CAROL).status_code == 200
+        assert s.req("GET", "/api/app/v1/service/", auth=ALICE).status_code == 200
+        assert s.proc.poll() is None
+    finally:
+        assert s.stop() == 0
+
+
+def test_sigterm_lets_request_finish(dcswarm, proxy):
+    s = dcserve.Server(dcswarm, extra=["--engine", proxy.url])
+    got = {}
+
+    def call():
+        got["r"] = s.req("GET", "/api/app/v1/service/")
+
+    try:
+        proxy.delay = 1.5
+        proxy.clear()   # what the server asked at start
+        t = threading.Thread(target=call)
+        t.start()
+        deadline = time.monotonic() + 10
+        while not proxy.requests():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        s.proc.send_signal(signal.SIGTERM)
+        t.join(30)
+        assert got["r"].status_code == 200, got["r"].text
+        assert "objects" in got["r"].json()
+        assert s.proc.wait(timeout=20) == 0
+    finally:
+        proxy.delay = 0
+        s.stop()
+
+
+def test_engine_down_and_back(dcswarm, proxy):
+    s = dcserve.Server(dcswarm, extra=["--engine", proxy.url])
+    try:
+        assert s.req("GET", "/api/app/v1/service/").status_code == 200
+        proxy.stop()
+        for _ in range(3):
+            r = s.req("GET", "/api/app/v1/service/")
+            assert r.status_code in (502, 503), r.text
+            assert r.headers["Content-Type"].startswith("application/json")
+            assert isinstance(r.json()["error"], str) and r.json()["error"]
+        r = s.req("GET", "/_ping", auth=None)
+        assert r.status_code == 503, r.text
+        assert s.proc.poll() is None
+        proxy.start()
+        deadline = time.monotonic() + 15
+        while s.req("GET", "/api/app/v1/service/").status_code != 200:
+            assert time.monotonic() < deadline, s.logtext()
+            time.sleep(0.2)
+        assert s.req("GET", "/_ping", auth=None).status_code == 200
+    finally:
+        assert s.stop() == 0
+
+
+def test_global_role_gets_api_access(srv, lab_image):
+    o = create(srv, "robot", lab_image, roles=["global"])
+    start(srv, o)
+    cli, c = running_container("alice_robot")
+    try:
+        rc, env = exec_out(c, ["env"])
+    finally:
+        cli.close()
+    assert rc == 0
+    env = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
+    assert env["DOCKERCLOUD_REST_HOST"].startswith("http")
+    assert env["DOCKERCLOUD_STREAM_HOST"].startswith("ws")
+    auth = env["DOCKERCLOUD_AUTH"]
+    assert auth.startswith("Basic ")
+    h = {"Authorization": auth}
+    r = srv.req("GET", "/api/app/v1/service/", auth=None, headers=h)
+    assert r.status_code == 200, r.text
+    assert o["uuid"] in [x["uuid"] for x in r.json()["objects"]]
+    assert srv.req("GET", "/api/app/v1/alice/service/%s/" % o["uuid"], auth=None,
+                   headers=h).status_code == 200
+    # Its namespace only.
+    assert srv.req("GET", "/api/app/v1/bob/service/", auth=None,
+                   headers=h).status_code in (403, 404)
+    bad = dict(h, Authorization=auth[:-4] + "AAAA")
+    assert srv.req("GET", "/api/app/v1/service/", auth=None, headers=bad).status_code == 401
