@@ -101,7 +101,7 @@ docs/mapping.md: $(BUILD)/dcswarm
 	$(BUILD)/dcswarm fields --markdown > $@
 
 engine-test: $(BUILD)/dcswarm $(ENGINE_BIN)
-	@DCS_BUILD=$(BUILD) sh tests/lab/run-tests.sh $(BUILD)/dcswarm
+	@DCS_BUILD=$(BUILD) bash tests/lab/run-tests.sh $(BUILD)/dcswarm
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/dcswarm $(UNIT_BIN) $(ENGINE_BIN)

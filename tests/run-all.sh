@@ -28,7 +28,7 @@ suite golden sh tests/golden/run.sh "$bin"
 suite schema /usr/bin/python3 tests/schema_check.py
 suite docs sh tests/docs-check.sh "$bin"
 if [ -z "${DCS_SKIP_ENGINE:-}" ]; then
-    suite engine env DCS_BUILD="$build" sh tests/lab/run-tests.sh "$bin"
+    suite engine env DCS_BUILD="$build" bash tests/lab/run-tests.sh "$bin"
 else
     echo "=== engine: skipped (DCS_SKIP_ENGINE is set)"
 fi
