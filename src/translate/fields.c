@@ -340,8 +340,7 @@ static void rev_argv(struct rev *r, const char *field, const char *key)
     char *joined;
 
     if (kept && (split = dcs_shell_split(json_string_value(kept), NULL))) {
-        bool same = json_equal(split, argv ? argv : json_array()) ||
-                    (!argv && json_array_size(split) == 0);
+        bool same = argv ? json_equal(split, argv) : json_array_size(split) == 0;
         json_decref(split);
         if (same) {
             json_object_set(r->out, field, (json_t *)kept);
@@ -546,8 +545,7 @@ static void rev_caps(struct rev *r, const char *field)
         !dcs_caps_normalize(dcs_kept(r, "cap_add"), dcs_kept(r, "cap_drop"), &add,
                             &drop, NULL)) {
         json_t *mine = !strcmp(field, "cap_add") ? add : drop;
-        bool same = json_equal(mine, have ? have : json_array()) ||
-                    (!have && json_array_size(mine) == 0);
+        bool same = have ? json_equal(mine, have) : json_array_size(mine) == 0;
         json_decref(add);
         json_decref(drop);
         if (same) {
