@@ -127,38 +127,64 @@ static const char escapes[256] = {
     ['"'] = '"', ['\\'] = '\\',
 };
 
-/* Runs of characters that need no escape are copied at once; the worst
- * case (every byte a \u00XX) is reserved up front. */
-static void write_string(struct dcs_jbuf *b, const char *s, size_t n)
+/* Does any of the eight bytes in w need an escape (below 0x20, '"', '\\')?
+ * The classic "has a byte less than n" word tests, exact for any byte. */
+static int word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((backslash - ones) & ~backslash)) & highs ? 1 : 0;
+}
+
+/* Write byte c, escaped as it needs. */
+static char *put_escaped(char *p, unsigned char c)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t start = 0, i;
+    char e = escapes[c];
+
+    if (!e) {
+        *p++ = (char)c;
+        return p;
+    }
+    *p++ = '\\';
+    if (e != 'u') {
+        *p++ = e;
+        return p;
+    }
+    memcpy(p, "u00", 3);
+    p[3] = hex[c >> 4];
+    p[4] = hex[c & 15];
+    return p + 5;
+}
+
+/* Eight bytes at a time while none needs an escape, else byte by byte for
+ * the next eight; the worst case (every byte a \u00XX) is reserved up
+ * front, so nothing is checked per byte. */
+static void write_string(struct dcs_jbuf *b, const char *s, size_t n)
+{
+    size_t i = 0, stop;
+    uint64_t w;
     char *p;
 
     if (!reserve(b, 6 * n + 2))
         return;
     p = b->data + b->len;
     *p++ = '"';
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = escapes[c];
-        if (!e)
-            continue;
-        memcpy(p, s + start, i - start);
-        p += i - start;
-        start = i + 1;
-        *p++ = '\\';
-        if (e != 'u') {
-            *p++ = e;
-            continue;
+    while (i < n) {
+        if (n - i >= 8) {
+            memcpy(&w, s + i, 8);
+            if (!word_needs_escape(w)) {
+                memcpy(p, &w, 8);
+                p += 8;
+                i += 8;
+                continue;
+            }
         }
-        memcpy(p, "u00", 3);
-        p[3] = hex[c >> 4];
-        p[4] = hex[c & 15];
-        p += 5;
+        for (stop = n - i > 8 ? i + 8 : n; i < stop; i++)
+            p = put_escaped(p, (unsigned char)s[i]);
     }
-    memcpy(p, s + start, n - start);
-    p += n - start;
     *p++ = '"';
     b->len = (size_t)(p - b->data);
     b->data[b->len] = 0;
@@ -209,7 +235,6 @@ static void sort_members(struct member *m, size_t n)
 struct style {
     int indent; /* 0: compact; 2: JSON_INDENT(2) */
     int base;   /* spaces added to every line after the first */
-    int sorted; /* keys sorted (else in insertion order) */
 };
 
 static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style *st,
@@ -254,8 +279,7 @@ static void write_object(struct dcs_jbuf *b, const json_t *v, const struct style
         m[i].key = json_object_iter_key(it);
         m[i++].value = json_object_iter_value(it);
     }
-    if (st->sorted)
-        sort_members(m, i);
+    sort_members(m, i);
     put_char(b, '{');
     write_members(b, m, i, st, depth);
     if (st->indent)
@@ -329,15 +353,15 @@ static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style 
 
 void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base)
 {
-    struct style st = {indent, base, 1};
+    struct style st = {indent, base};
 
     write_value(b, v, &st, 0);
 }
 
-static char *compact(const json_t *v, int sorted)
+char *dcs_json_compact(const json_t *v)
 {
     struct dcs_jbuf b = {0};
-    struct style st = {0, 0, sorted};
+    struct style st = {0, 0};
 
     write_value(&b, v, &st, 0);
     if (b.failed) {
@@ -347,14 +371,18 @@ static char *compact(const json_t *v, int sorted)
     return b.data ? b.data : strdup("");
 }
 
-char *dcs_json_compact(const json_t *v)
+char *dcs_json_dumps(const json_t *v, size_t flags)
 {
-    return compact(v, 1);
-}
+    char *text = json_dumps(v, flags), *copy;
+    json_malloc_t jmalloc;
+    json_free_t jfree;
 
-char *dcs_json_compact_ordered(const json_t *v)
-{
-    return compact(v, 0);
+    if (!text)
+        return NULL;
+    copy = strdup(text);
+    json_get_alloc_funcs(&jmalloc, &jfree);
+    jfree(text);
+    return copy;
 }
 
 /* ---- reading back ----------------------------------------------------- */
@@ -456,11 +484,17 @@ static size_t read_escape(struct reader *r, char *out)
  * quote, or NULL. */
 static const char *string_end(const struct reader *r)
 {
-    const char *q = r->p;
+    const char *q = r->p, *b;
 
-    while (q < r->end && *q != '"')
-        q += *q == '\\' ? 2 : 1;
-    return q < r->end ? q : NULL;
+    while ((q = memchr(q, '"', (size_t)(r->end - q)))) {
+        /* Escaped when an odd number of backslashes precede it. */
+        for (b = q; b > r->p && b[-1] == '\\'; b--)
+            ;
+        if ((q - b) % 2 == 0)
+            return q;
+        q++;
+    }
+    return NULL;
 }
 
 /* A string at r->p (after its opening quote): *s and *len point into the

@@ -40,9 +40,9 @@ void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base);
 /* v compact with sorted keys, as a malloc'd string (NULL on failure). */
 char *dcs_json_compact(const json_t *v);
 
-/* v compact with keys in insertion order: what dcs_json_read_compact turns
- * back into an equal value, key order included. */
-char *dcs_json_compact_ordered(const json_t *v);
+/* json_dumps, as a string free() frees whatever allocator jansson was
+ * given (json_set_alloc_funcs): jansson's own must be freed by its own. */
+char *dcs_json_dumps(const json_t *v, size_t flags);
 
 /* Parse JSON text that this writer produced (no whitespace between tokens)
  * into a new value, objects keeping the text's key order; NULL on failure.

@@ -37,6 +37,8 @@ struct fwd {
     const char *name;         /* Docker Cloud name, for warnings */
     const char *swarm_name;   /* <stack>_<name> or <name> */
     const json_t *svc;        /* canonical service (normalize.h) */
+    const char *text;         /* svc as compact text, keys sorted (what the
+                                 dcswarm.spec label holds), or NULL */
     const json_t *spelling;   /* canonical field -> user's key */
     const struct dcs_translate_opts *opts;
     const json_t *peers;      /* identifier -> canonical service (or its

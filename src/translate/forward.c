@@ -67,12 +67,14 @@ void dcs_svc_cache_release(struct dcs_svc_cache *c)
 }
 
 /* What a service needs because of the others: {"aliases": [link names
- * others give it], "shared": others mount its volumes}, keyed by name. */
-static json_t *need_of(json_t *needs, const json_t *target)
+ * others give it], "shared": others mount its volumes}, keyed by name.
+ * `ident` found target among the peers: a target given as text is an
+ * entry of dcs_forward_each, where identifiers are names. */
+static json_t *need_of(json_t *needs, const json_t *target, const char *ident)
 {
-    static const char *const keys[] = {"name", NULL};
-    json_t *view = service_view(target, keys), *n = NULL;
-    const char *name = json_string_value(json_object_get(view, "name"));
+    const char *name = json_is_string(target) ? ident
+                       : json_string_value(json_object_get(target, "name"));
+    json_t *n = NULL;
 
     if (name && !(n = json_object_get(needs, name))) {
         n = json_object();
@@ -80,39 +82,48 @@ static json_t *need_of(json_t *needs, const json_t *target)
         json_object_set_new_nocheck(n, "shared", json_false());
         json_object_set_new(needs, name, n);
     }
-    json_decref(view);
     return n;
+}
+
+/* What service p (maybe text) makes the others need. */
+static void add_needs_of(json_t *needs, const json_t *peers, const json_t *p)
+{
+    static const char *const keys[] = {"linked_to_service", "bindings", NULL};
+    json_t *view = service_view(p, keys), *l, *n;
+    const json_t *t;
+    const char *ident;
+    size_t i;
+    char buf[256];
+
+    json_array_foreach(json_object_get(view, "linked_to_service"), i, l) {
+        ident = json_string_value(json_object_get(l, "to_service"));
+        t = json_object_get(peers, ident);
+        if (t && (n = need_of(needs, t, ident)))
+            add_unique(json_object_get(n, "aliases"),
+                       link_target_name(l, buf, sizeof(buf)));
+    }
+    json_array_foreach(json_object_get(view, "bindings"), i, l) {
+        ident = json_string_value(json_object_get(l, "volumes_from"));
+        t = json_object_get(peers, ident);
+        if (t && (n = need_of(needs, t, ident)))
+            json_object_set_new(n, "shared", json_true());
+    }
+    json_decref(view);
 }
 
 /* One pass over every link and volumes_from of the stack. */
 static json_t *index_needs(const json_t *peers)
 {
-    static const char *const keys[] = {"linked_to_service", "bindings", NULL};
-    json_t *needs = json_object(), *seen = json_object(), *p, *l, *n;
+    json_t *needs = json_object(), *seen = json_object(), *p;
     const char *key;
-    size_t i;
-    char buf[256], addr[32];
+    char addr[32];
 
     json_object_foreach((json_t *)peers, key, p) {
         snprintf(addr, sizeof(addr), "%p", (void *)p);
         if (json_object_get(seen, addr))
             continue; /* one service under several identifiers */
         json_object_set_new(seen, addr, json_true());
-        p = service_view(p, keys);
-        json_array_foreach(json_object_get(p, "linked_to_service"), i, l) {
-            const json_t *t = json_object_get(peers, json_string_value(
-                json_object_get(l, "to_service")));
-            if (t && (n = need_of(needs, t)))
-                add_unique(json_object_get(n, "aliases"),
-                           link_target_name(l, buf, sizeof(buf)));
-        }
-        json_array_foreach(json_object_get(p, "bindings"), i, l) {
-            const json_t *t = json_object_get(peers, json_string_value(
-                json_object_get(l, "volumes_from")));
-            if (t && (n = need_of(needs, t)))
-                json_object_set_new(n, "shared", json_true());
-        }
-        json_decref(p);
+        add_needs_of(needs, peers, p);
     }
     json_decref(seen);
     return needs;
@@ -150,7 +161,8 @@ static void set_label(json_t *spec, const char *key, const char *value)
 
 static void add_labels(struct fwd *f, const char *uuid)
 {
-    char *canonical = dcs_json_compact(f->svc);
+    char *made = f->text ? NULL : dcs_json_compact(f->svc);
+    const char *canonical = f->text ? f->text : made;
     char *injected = NULL;
 
     set_label(f->spec, DCS_LABEL_NAME, f->name);
@@ -167,7 +179,7 @@ static void add_labels(struct fwd *f, const char *uuid)
         injected = dcs_json_compact(f->injected);
         set_label(f->spec, DCS_LABEL_LINKENV, injected);
     }
-    free(canonical);
+    free(made);
     free(injected);
 }
 
@@ -208,11 +220,20 @@ static int run_rows(struct fwd *f, struct dcs_error *err)
     return DCS_OK;
 }
 
-static json_t *forward_one(const json_t *service, const json_t *spelling,
-                           const json_t *peers, struct dcs_svc_cache *cache,
-                           const json_t *needs, const struct dcs_translate_opts *opts,
-                           const char *uuid, json_t *warnings, struct dcs_error *err)
+/* One service to translate. */
+struct fwd_in {
+    const json_t *service;  /* canonical */
+    const char *text;       /* its compact text with sorted keys, or NULL */
+    const json_t *spelling;
+    const char *uuid;
+};
+
+static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
+                           struct dcs_svc_cache *cache, const json_t *needs,
+                           const struct dcs_translate_opts *opts, json_t *warnings,
+                           struct dcs_error *err)
 {
+    const json_t *service = in->service;
     const char *name = json_string_value(json_object_get(service, "name"));
     char swarm_name[160];
     struct fwd f = {0};
@@ -229,7 +250,8 @@ static json_t *forward_one(const json_t *service, const json_t *spelling,
     f.name = name ? name : "";
     f.swarm_name = swarm_name;
     f.svc = service;
-    f.spelling = spelling;
+    f.text = in->text;
+    f.spelling = in->spelling;
     f.opts = opts;
     f.peers = peers;
     f.cache = cache;
@@ -246,7 +268,7 @@ static json_t *forward_one(const json_t *service, const json_t *spelling,
     } else {
         prune_empty(f.spec);
         if (!f.partial)
-            add_labels(&f, uuid);
+            add_labels(&f, in->uuid);
     }
     json_decref((json_t *)f.aliases);
     json_decref(f.injected);
@@ -260,8 +282,9 @@ json_t *dcs_forward_service(const json_t *service, const json_t *peers,
 {
     json_t *needs = index_needs(peers), *spec;
     struct dcs_svc_cache cache = {0};
+    struct fwd_in in = {service, NULL, NULL, uuid};
 
-    spec = forward_one(service, NULL, peers, &cache, needs, opts, uuid, warnings, err);
+    spec = forward_one(&in, peers, &cache, needs, opts, warnings, err);
     dcs_svc_cache_release(&cache);
     json_decref(needs);
     return spec;
@@ -347,21 +370,24 @@ static json_t *forward_entry(const json_t *e, const json_t *peers,
                              struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(e, "name"));
-    const char *given = json_string_value(json_object_get(uuids, name));
+    const json_t *stored = json_object_get(e, "service");
+    struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
+                        json_string_value(json_object_get(uuids, name))};
     json_t *svc, *spec;
     char uuid[37];
 
-    if (!given)
-        given = json_string_value(json_object_get(json_object_get(e, "readonly"), "uuid"));
-    if (!given)
+    if (!in.uuid)
+        in.uuid = json_string_value(json_object_get(json_object_get(e, "readonly"), "uuid"));
+    if (!in.uuid) {
         dcs_uuid_for(opts->namespace_, opts->stack, name, uuid);
-    svc = json_incref((json_t *)dcs_svc_cache_get(cache, json_object_get(e, "service")));
+        in.uuid = uuid;
+    }
+    in.service = svc = json_incref((json_t *)dcs_svc_cache_get(cache, stored));
     if (!svc) {
         dcs_error_status(err, 500, NULL, "out of memory");
         return NULL;
     }
-    spec = forward_one(svc, json_object_get(e, "spelling"), peers, cache, needs,
-                       opts, given ? given : uuid, warnings, err);
+    spec = forward_one(&in, peers, cache, needs, opts, warnings, err);
     json_decref(svc);
     return spec;
 }

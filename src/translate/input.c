@@ -70,10 +70,11 @@ static bool valid_service_name(const char *name)
     return true;
 }
 
-/* The service as compact text (a new string), for opts->lean. */
+/* The service as compact text with sorted keys (a new string), for
+ * opts->lean: the text of its dcswarm.spec label, made here once. */
 static json_t *service_text(const json_t *service)
 {
-    char *text = dcs_json_compact_ordered(service);
+    char *text = dcs_json_compact(service);
     json_t *s;
 
     if (!text)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
+
 /* Bytes of a string value quoted in an error message. */
 #define QUOTE_MAX 60
 
@@ -91,7 +93,7 @@ static int add_value(struct buf *out, const char *name, size_t n,
         return add_missing(missing, name, n);
     if (json_is_string(v))
         return buf_add(out, json_string_value(v), json_string_length(v));
-    text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    text = dcs_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (!text)
         return DCS_ERR;
     rc = buf_add(out, text, strlen(text));

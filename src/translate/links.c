@@ -44,14 +44,17 @@ static int port_cmp(const void *a, const void *b)
 /* The variables of one link as (name, value) pairs in one buffer: a large
  * stack sets some forty per link, too many for a JSON object each. */
 struct lvar {
-    size_t key, value; /* offsets of NUL-terminated text in vars->text */
+    size_t key, value; /* offsets of NUL-terminated text in text */
     size_t seq;        /* the order they were set in: the last one wins */
 };
 
 struct lvars {
-    struct dcs_jbuf text;
+    char *text;
+    size_t len, cap;
     struct lvar *v;
-    size_t n, cap;
+    size_t n, vcap;
+    bool failed;
+    bool key_has_eq; /* a name holds '=' (see add_link_env) */
 };
 
 static bool valid_utf8(const char *s, size_t n)
@@ -59,96 +62,160 @@ static bool valid_utf8(const char *s, size_t n)
     return dcs_utf8_valid(s, n);
 }
 
-/* Text appended as one NUL-terminated piece; its offset. */
-static size_t lvars_text(struct lvars *l, const char *const *parts,
-                         const size_t *lens, size_t max)
+/* Room for n more bytes of text and one more variable. */
+static bool lvars_room(struct lvars *l, size_t n)
 {
-    size_t at = l->text.len, used = 0;
-
-    for (; *parts; parts++, lens++) {
-        size_t n = *lens < max - used ? *lens : max - used;
-        dcs_jbuf_append(&l->text, *parts, n);
-        used += n;
-    }
-    dcs_jbuf_append(&l->text, "", 1);
-    return at;
-}
-
-/* prefix_suffix = value, names cut at VAR_MAX bytes (dropped when that
- * cuts a character in two, as jansson refuses such a name). */
-static void lvars_set(struct lvars *l, const char *prefix, const char *s1,
-                      const char *s2, const char *value, size_t vlen)
-{
-    const char *parts[] = {prefix, "_", s1, s2, NULL};
-    size_t lens[] = {strlen(prefix), 1, strlen(s1), strlen(s2)};
-    size_t total = lens[0] + 1 + lens[2] + lens[3], key, val;
-    struct lvar *v;
-
-    if (!value || (vlen == URL_MAX && !valid_utf8(value, vlen)))
-        return;
-    key = lvars_text(l, parts, lens, VAR_MAX);
-    if (total > VAR_MAX && !valid_utf8(l->text.data + key, VAR_MAX))
-        return;
-    val = lvars_text(l, (const char *const[]){value, NULL}, &vlen, vlen);
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        if (!(v = realloc(l->v, cap * sizeof(*v)))) {
-            l->text.failed = 1;
-            return;
-        }
-        l->v = v;
+    if (l->failed)
+        return false;
+    if (l->len + n > l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 4096;
+        char *t;
+        while (cap < l->len + n)
+            cap *= 2;
+        if (!(t = realloc(l->text, cap)))
+            return !(l->failed = true);
+        l->text = t;
         l->cap = cap;
     }
-    l->v[l->n] = (struct lvar){key, val, l->n};
+    if (l->n == l->vcap) {
+        size_t cap = l->vcap ? 2 * l->vcap : 64;
+        struct lvar *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return !(l->failed = true);
+        l->v = v;
+        l->vcap = cap;
+    }
+    return true;
+}
+
+/* Text given in pieces: names and values are built from a few. */
+struct piece {
+    const char *s;
+    size_t n;
+};
+
+/* The pieces, cut at max bytes; how many were written. */
+static size_t put_pieces(char *out, const struct piece *p, size_t count, size_t max)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        size_t n = p[i].n < max - len ? p[i].n : max - len;
+        memcpy(out + len, p[i].s, n);
+        len += n;
+    }
+    out[len] = 0;
+    return len;
+}
+
+static size_t pieces_length(const struct piece *p, size_t count)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < count; i++)
+        len += p[i].n;
+    return len;
+}
+
+/* name = value, the name cut at VAR_MAX bytes and the value at vmax; a cut
+ * inside a character drops the variable, as jansson refuses such text. */
+static void lvars_set(struct lvars *l, const struct piece *name, size_t nn,
+                      const struct piece *value, size_t nv, size_t vmax)
+{
+    size_t klen = pieces_length(name, nn), vlen = pieces_length(value, nv);
+    size_t at = l->len, k, v;
+    char *t;
+
+    if (!lvars_room(l, klen + vlen + 2))
+        return;
+    t = l->text + at;
+    k = put_pieces(t, name, nn, VAR_MAX);
+    v = put_pieces(t + k + 1, value, nv, vmax);
+    if ((klen > k && !valid_utf8(t, k)) || (vlen > v && !valid_utf8(t + k + 1, v)))
+        return;
+    l->len += k + v + 2;
+    l->key_has_eq |= memchr(t, '=', k) != NULL;
+    l->v[l->n] = (struct lvar){at, at + k + 1, l->n};
     l->n++;
+}
+
+/* prefix_<p1><p2> = value (a whole string). */
+static void lvars_set_text(struct lvars *l, const struct piece *prefix,
+                           const char *p1, size_t len1, const char *p2, size_t len2,
+                           const char *value, size_t vlen)
+{
+    struct piece name[] = {*prefix, {"_", 1}, {p1, len1}, {p2, len2}};
+    struct piece val = {value, vlen};
+
+    if (value)
+        lvars_set(l, name, 4, &val, 1, vlen);
 }
 
 static const char *lvar_key(const struct lvars *l, size_t i)
 {
-    return l->text.data + l->v[i].key;
+    return l->text + l->v[i].key;
 }
 
 static const char *lvar_value(const struct lvars *l, size_t i)
 {
-    return l->text.data + l->v[i].value;
+    return l->text + l->v[i].value;
 }
 
 static void lvars_release(struct lvars *l)
 {
-    dcs_jbuf_release(&l->text);
+    free(l->text);
     free(l->v);
+}
+
+/* What the variables of one port are made of, whatever the prefix. */
+struct port_text {
+    const char *proto;
+    char head[48]; /* PORT_<port>_<PROTO> */
+    char num[24];
+    size_t head_len, num_len;
+};
+
+static void port_text(struct port_text *t, const json_t *port)
+{
+    long long n = json_integer_value(json_object_get(port, "inner_port"));
+    char upper[8];
+    size_t k;
+
+    t->proto = json_string_value(json_object_get(port, "protocol"));
+    for (k = 0; t->proto[k] && k < sizeof(upper) - 1; k++)
+        upper[k] = (char)toupper((unsigned char)t->proto[k]);
+    upper[k] = 0;
+    t->num_len = (size_t)snprintf(t->num, sizeof(t->num), "%lld", n);
+    t->head_len = (size_t)snprintf(t->head, sizeof(t->head), "PORT_%s_%s", t->num, upper);
 }
 
 /* host_ok: an alias cut short inside a character cannot be a value. */
 static void port_vars(struct lvars *l, const char *prefix, const char *host,
-                      bool host_ok, json_t *const *ports, size_t n)
+                      bool host_ok, const struct port_text *ports, size_t n)
 {
-    char head[64], url[URL_MAX + 1], num[32], upper[8];
+    struct piece pre = {prefix, strlen(prefix)};
+    size_t hlen = strlen(host);
 
     for (size_t i = 0; i < n; i++) {
-        const char *proto = json_string_value(json_object_get(ports[i], "protocol"));
-        long long port = json_integer_value(json_object_get(ports[i], "inner_port"));
-        size_t k, ulen;
-        for (k = 0; proto[k] && k < sizeof(upper) - 1; k++)
-            upper[k] = (char)toupper((unsigned char)proto[k]);
-        upper[k] = 0;
-        ulen = (size_t)snprintf(url, sizeof(url), "%s://%s:%lld", proto, host, port);
-        ulen = ulen < URL_MAX ? ulen : URL_MAX;
-        snprintf(num, sizeof(num), "%lld", port);
-        snprintf(head, sizeof(head), "PORT_%s_%s", num, upper);
+        const struct port_text *t = &ports[i];
+        struct piece name[] = {pre, {"_", 1}, {t->head, t->head_len}};
+        struct piece url[] = {{t->proto, strlen(t->proto)}, {"://", 3}, {host, hlen},
+                              {":", 1}, {t->num, t->num_len}};
         if (i == 0 && host_ok)
-            lvars_set(l, prefix, "PORT", "", url, ulen);
-        if (host_ok)
-            lvars_set(l, prefix, head, "", url, ulen);
-        if (host_ok)
-            lvars_set(l, prefix, head, "_ADDR", host, strlen(host));
-        lvars_set(l, prefix, head, "_PORT", num, strlen(num));
-        lvars_set(l, prefix, head, "_PROTO", proto, strlen(proto));
+            lvars_set(l, (struct piece[]){pre, {"_PORT", 5}}, 2, url, 5, URL_MAX);
+        if (host_ok) {
+            lvars_set(l, name, 3, url, 5, URL_MAX);
+            lvars_set_text(l, &pre, t->head, t->head_len, "_ADDR", 5, host, hlen);
+        }
+        lvars_set_text(l, &pre, t->head, t->head_len, "_PORT", 5, t->num, t->num_len);
+        lvars_set_text(l, &pre, t->head, t->head_len, "_PROTO", 6, t->proto,
+                       strlen(t->proto));
     }
 }
 
 static void env_vars(struct lvars *l, const char *prefix, const json_t *envvars)
 {
+    struct piece pre = {prefix, strlen(prefix)};
     const json_t *e;
     size_t i;
 
@@ -157,36 +224,56 @@ static void env_vars(struct lvars *l, const char *prefix, const json_t *envvars)
         const char *value = json_string_value(json_object_get(e, "value"));
         if (!strcmp(k, "HOME") || !strcmp(k, "PATH"))
             continue; /* as the Engine's links skip them */
-        lvars_set(l, prefix, "ENV_", k, value, value ? strlen(value) : 0);
+        lvars_set_text(l, &pre, "ENV_", 4, k, strlen(k), value,
+                       value ? strlen(value) : 0);
     }
+}
+
+/* The ports in the Engine's order, their texts made once for both sets. */
+static struct port_text *port_texts(const json_t *ports, size_t *n)
+{
+    json_t **sorted;
+    struct port_text *texts;
+
+    *n = json_array_size(ports);
+    sorted = malloc((*n ? *n : 1) * sizeof(*sorted));
+    texts = malloc((*n ? *n : 1) * sizeof(*texts));
+    if (!sorted || !texts) {
+        free(sorted);
+        free(texts);
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++)
+        sorted[i] = json_array_get(ports, i);
+    qsort(sorted, *n, sizeof(*sorted), port_cmp);
+    for (size_t i = 0; i < *n; i++)
+        port_text(&texts[i], sorted[i]);
+    free(sorted);
+    return texts;
 }
 
 /* The variables in the order they are set; a name may come twice. */
 static void link_vars(struct lvars *l, const char *alias, const json_t *target)
 {
-    const json_t *ports = json_object_get(target, "container_ports");
     const json_t *envvars = json_object_get(target, "container_envvars");
-    size_t n = json_array_size(ports);
-    json_t **sorted = calloc(n ? n : 1, sizeof(*sorted));
     char base[PREFIX_MAX + 1], indexed[PREFIX_MAX + 3];
     bool host_ok = valid_utf8(alias, strlen(alias));
+    size_t n;
+    struct port_text *ports = port_texts(json_object_get(target, "container_ports"), &n);
 
-    if (!sorted) {
-        l->text.failed = 1;
+    if (!ports) {
+        l->failed = true;
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = json_array_get(ports, i);
-    qsort(sorted, n, sizeof(*sorted), port_cmp);
     memcpy(indexed, base, env_prefix(alias, base));
     strcpy(indexed + strlen(base), "_1");
     /* Docker Cloud gave both the un-indexed set and one set per container;
      * the address is the alias, which names the service on the network. */
-    port_vars(l, base, alias, host_ok, sorted, n);
-    port_vars(l, indexed, alias, host_ok, sorted, n);
+    port_vars(l, base, alias, host_ok, ports, n);
+    port_vars(l, indexed, alias, host_ok, ports, n);
     env_vars(l, base, envvars);
     env_vars(l, indexed, envvars);
-    free(sorted);
+    free(ports);
 }
 
 json_t *dcs_link_variables(const char *alias, const json_t *target)
@@ -195,7 +282,7 @@ json_t *dcs_link_variables(const char *alias, const json_t *target)
     json_t *vars = json_object();
 
     link_vars(&l, alias, target);
-    for (size_t i = 0; i < l.n && !l.text.failed; i++)
+    for (size_t i = 0; i < l.n && !l.failed; i++)
         json_object_set_new(vars, lvar_key(&l, i), json_string(lvar_value(&l, i)));
     lvars_release(&l);
     return vars;
@@ -297,7 +384,10 @@ static int lvar_cmp(const void *a, const void *b, void *text)
     return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Appended after the user's variables, sorted, never overriding them. */
+/* Appended after the user's variables, sorted, never overriding them.
+ * A variable added here can only hide a later one (they come sorted, each
+ * name once) whose name holds '=': only then do the added ones join the
+ * set of names already in Env. */
 static void add_link_env(struct fwd *f, struct lvars *l)
 {
     json_t *env = json_object_get(dcs_cs(f), "Env"), *kv;
@@ -305,15 +395,14 @@ static void add_link_env(struct fwd *f, struct lvars *l)
     struct dcs_jbuf line = {0};
     size_t i;
 
-    if (l->text.failed)
+    if (l->failed || !l->n)
         return;
-    if (l->n && !env)
+    if (!env)
         env = dcs_arr(dcs_cs(f), "Env");
     for (i = 0; i < json_array_size(env); i++)
         if (nameset_add_entry(&names, json_string_value(json_array_get(env, i))))
             goto out;
-    if (l->n) /* qsort of NULL, 0 is undefined behaviour */
-        qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text.data);
+    qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text);
     for (i = 0; i < l->n; i++) {
         const char *key = lvar_key(l, i), *value;
         size_t klen = strlen(key);
@@ -328,7 +417,8 @@ static void add_link_env(struct fwd *f, struct lvars *l)
         dcs_jbuf_append(&line, value, strlen(value));
         /* Both halves are valid UTF-8, and so the whole. */
         if (line.failed || !(kv = json_stringn_nocheck(line.data, line.len)) ||
-            json_array_append_new(env, kv) || nameset_add_entry(&names, json_string_value(kv)))
+            json_array_append_new(env, kv) ||
+            (l->key_has_eq && nameset_add_entry(&names, json_string_value(kv))))
             break;
         json_array_append_new(f->injected, json_stringn_nocheck(key, klen));
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "translate/interp.h"
 #include "translate/schema.h"
 #include "translate/shellwords.h"
@@ -426,7 +427,7 @@ static char *scalar_text(const json_t *v)
         return strdup("false");
     if (json_is_null(v))
         return strdup("");
-    return json_dumps(v, JSON_ENCODE_ANY);
+    return dcs_json_dumps(v, JSON_ENCODE_ANY);
 }
 
 /* The name is checked: a long one was cut short, maybe inside a character
@@ -624,45 +625,53 @@ static int sf_cpuset(struct sf_ctx *c, const char *key, const json_t *v,
     return DCS_OK;
 }
 
-static const struct {
+/* Sorted by key (strcmp): looked up by binary search for every key of
+ * every service. */
+static const struct sf_key {
     const char *key;
     sf_fn fn;
 } stackfile_keys[] = {
-    {"image", sf_image},           {"name", sf_copy},
     {"autodestroy", sf_autodestroy}, {"autoredeploy", sf_copy},
-    {"autorestart", sf_restart},   {"restart", sf_restart},
-    {"cap_add", sf_copy},          {"cap_drop", sf_copy},
-    {"cgroup_parent", sf_copy},    {"command", sf_command},
-    {"entrypoint", sf_command},    {"deployment_strategy", sf_strategy},
-    {"devices", sf_copy},          {"dns", sf_str_list},
-    {"dns_search", sf_str_list},   {"environment", sf_environment},
-    {"expose", sf_ports},          {"ports", sf_ports},
-    {"extra_hosts", sf_copy},      {"labels", sf_labels},
-    {"links", sf_links},           {"net", sf_net},
-    {"network", sf_net},           {"pid", sf_copy},
-    {"privileged", sf_copy},       {"roles", sf_copy},
-    {"security_opt", sf_copy},     {"sequential_deployment", sf_copy},
-    {"tags", sf_tags},             {"target_num_containers", sf_copy},
-    {"volumes", sf_bindings},      {"volumes_from", sf_bindings},
-    {"working_dir", sf_copy},      {"user", sf_copy},
-    {"hostname", sf_copy},         {"domainname", sf_copy},
-    {"mac_address", sf_copy},      {"cpu_shares", sf_copy},
-    {"cpuset", sf_cpuset},         {"mem_limit", sf_memory},
-    {"memswap_limit", sf_memory},  {"read_only", sf_copy},
-    {"stdin_open", sf_copy},       {"tty", sf_copy},
-    {"nickname", sf_copy},
+    {"autorestart", sf_restart},     {"cap_add", sf_copy},
+    {"cap_drop", sf_copy},           {"cgroup_parent", sf_copy},
+    {"command", sf_command},         {"cpu_shares", sf_copy},
+    {"cpuset", sf_cpuset},           {"deployment_strategy", sf_strategy},
+    {"devices", sf_copy},            {"dns", sf_str_list},
+    {"dns_search", sf_str_list},     {"domainname", sf_copy},
+    {"entrypoint", sf_command},      {"environment", sf_environment},
+    {"expose", sf_ports},            {"extra_hosts", sf_copy},
+    {"hostname", sf_copy},           {"image", sf_image},
+    {"labels", sf_labels},           {"links", sf_links},
+    {"mac_address", sf_copy},        {"mem_limit", sf_memory},
+    {"memswap_limit", sf_memory},    {"name", sf_copy},
+    {"net", sf_net},                 {"network", sf_net},
+    {"nickname", sf_copy},           {"pid", sf_copy},
+    {"ports", sf_ports},             {"privileged", sf_copy},
+    {"read_only", sf_copy},          {"restart", sf_restart},
+    {"roles", sf_copy},              {"security_opt", sf_copy},
+    {"sequential_deployment", sf_copy}, {"stdin_open", sf_copy},
+    {"tags", sf_tags},               {"target_num_containers", sf_copy},
+    {"tty", sf_copy},                {"user", sf_copy},
+    {"volumes", sf_bindings},        {"volumes_from", sf_bindings},
+    {"working_dir", sf_copy},
 };
 
 /* Keys Docker Cloud stackfiles never supported: its own wording. */
 static const char *const unsupported_keys[] = {"build", "external_links",
                                                "env_file", NULL};
 
+static int sf_key_cmp(const void *key, const void *entry)
+{
+    return strcmp(key, ((const struct sf_key *)entry)->key);
+}
+
 static sf_fn stackfile_fn(const char *key)
 {
-    for (size_t i = 0; i < sizeof(stackfile_keys) / sizeof(stackfile_keys[0]); i++)
-        if (!strcmp(stackfile_keys[i].key, key))
-            return stackfile_keys[i].fn;
-    return NULL;
+    const struct sf_key *k = bsearch(key, stackfile_keys,
+                                     sizeof(stackfile_keys) / sizeof(stackfile_keys[0]),
+                                     sizeof(stackfile_keys[0]), sf_key_cmp);
+
+    return k ? k->fn : NULL;
 }
 
 /* volumes before volumes_from, ports before expose: stable canonical order. */

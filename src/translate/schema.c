@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "translate/schema_data.h"
 
 #define FOUND_MAX 60         /* bytes of a found value quoted in a message */
@@ -1282,7 +1283,7 @@ static void put(struct text *t, const char *fmt, ...)
 /* Compact JSON of v, cut to about FOUND_MAX bytes on a character boundary. */
 static void put_value(struct text *t, const json_t *v)
 {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *s = dcs_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     size_t n;
 
     if (!s) {

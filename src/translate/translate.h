@@ -65,10 +65,12 @@ struct dcs_translate_opts {
     const char *stack;     /* --stack NAME, or NULL */
     const char *namespace_; /* owning namespace, or NULL */
     const json_t *env;     /* interpolation environment (object), or NULL */
-    /* dcs_load_services keeps each service as compact JSON text (a string
-     * in the entry's "service"), a tenth of the memory of the object; the
-     * dcs_forward functions read it back one service at a time.  For large
-     * stacks: 10,000 services are 160 MB as objects. */
+    /* dcs_load_services keeps each service as compact JSON text with its
+     * keys sorted (a string in the entry's "service"), a tenth of the
+     * memory of the object; the dcs_forward functions read it back one
+     * service at a time, keys then in sorted order.  For large stacks
+     * (10,000 services are 160 MB as objects) whose specs are written with
+     * sorted keys: the compose output follows the order of labels. */
     int lean;
 };
 

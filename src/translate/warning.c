@@ -68,6 +68,21 @@ void dcs_warn(json_t *warnings, const char *service, const char *field,
     va_end(ap);
 }
 
+/* 8-4-4-4-12 lower-case hex digits of md[0..16), by hand: once per service. */
+static void uuid_text(const unsigned char *md, char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[md[i] >> 4];
+        *p++ = hex[md[i] & 15];
+    }
+    *p = 0;
+}
+
 void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,
                   char out[37])
 {
@@ -83,8 +98,5 @@ void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,
     EVP_Digest(key, (size_t)n, md, &mdlen, EVP_sha256(), NULL);
     md[6] = (unsigned char)((md[6] & 0x0f) | 0x40); /* version 4 */
     md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9],
-             md[10], md[11], md[12], md[13], md[14], md[15]);
+    uuid_text(md, out);
 }
