@@ -402,7 +402,8 @@ static void add_link_env(struct fwd *f, struct lvars *l)
     for (i = 0; i < json_array_size(env); i++)
         if (nameset_add_entry(&names, json_string_value(json_array_get(env, i))))
             goto out;
-    qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text);
+    if (l->n) /* qsort of NULL, 0 is undefined behaviour */
+        qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text);
     for (i = 0; i < l->n; i++) {
         const char *key = lvar_key(l, i), *value;
         size_t klen = strlen(key);
