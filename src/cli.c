@@ -118,6 +118,19 @@ void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
     dcs_jbuf_release(&lines);
 }
 
+int dcs_warnings_lossy(const json_t *warnings)
+{
+    const json_t *w;
+    size_t i;
+
+    json_array_foreach(warnings, i, w) {
+        const char *c = json_string_value(json_object_get(w, "class"));
+        if (c && (!strcmp(c, "approximate") || !strcmp(c, "kept")))
+            return 1;
+    }
+    return 0;
+}
+
 int dcs_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)

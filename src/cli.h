@@ -69,6 +69,9 @@ void dcs_out_json(struct dcs_out *o, const json_t *v, int indent);
 int dcs_out_flush(struct dcs_out *o);
 void dcs_out_release(struct dcs_out *o);
 
+/* Is any warning of class "approximate" or "kept" (what --strict refuses)? */
+int dcs_warnings_lossy(const json_t *warnings);
+
 /* Is argv[i] "--help" or "-h"? */
 int dcs_wants_help(int argc, char **argv);
 

@@ -98,19 +98,6 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     return 0;
 }
 
-static bool is_lossy(const json_t *warnings)
-{
-    const json_t *w;
-    size_t i;
-
-    json_array_foreach(warnings, i, w) {
-        const char *c = json_string_value(json_object_get(w, "class"));
-        if (!strcmp(c, "approximate") || !strcmp(c, "kept"))
-            return true;
-    }
-    return false;
-}
-
 static int engine_exit_status(const struct dcs_error *err)
 {
     if (err->status == 502 || err->status == 504 || err->status == 499)
@@ -254,7 +241,7 @@ static int run_apply_loaded(struct apply_args *a, const char *text, size_t len,
     dcs_print_warnings(a->file, warnings, 0);
     if (!whole_services(entries, a->file))
         goto out;
-    if (a->strict && is_lossy(warnings)) {
+    if (a->strict && dcs_warnings_lossy(warnings)) {
         fprintf(stderr, "dcswarm: %s: refused by --strict: nothing was applied\n", a->file);
         rc = DCS_EXIT_STRICT;
         goto out;

@@ -119,19 +119,6 @@ static char *find_stackfile(void)
     return NULL;
 }
 
-static bool is_lossy(const json_t *warnings)
-{
-    const json_t *w;
-    size_t i;
-
-    json_array_foreach(warnings, i, w) {
-        const char *c = json_string_value(json_object_get(w, "class"));
-        if (!strcmp(c, "approximate") || !strcmp(c, "kept"))
-            return true;
-    }
-    return false;
-}
-
 static json_t *cloud_output(const json_t *result, const struct dcs_translate_opts *o,
                             struct dcs_error *err)
 {
@@ -274,7 +261,7 @@ static int translate_command(int argc, char **argv)
         goto out;
     }
     dcs_print_warnings(a.file, warnings, a.warnings_json);
-    if (a.strict && is_lossy(warnings)) {
+    if (a.strict && dcs_warnings_lossy(warnings)) {
         fprintf(stderr, "dcswarm: %s: refused by --strict: the fields warned "
                 "about above cannot be carried over exactly\n", a.file);
         rc = DCS_EXIT_STRICT;

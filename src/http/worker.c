@@ -2,7 +2,7 @@
  * worker.c - the hand-over between the evhttp loop and the workers.
  *
  * The loop thread must never wait for the engine, so a request goes onto
- * `todo`; a worker (each with its own engine handle: curl handles are not
+ * `pending`; a worker (each with its own engine handle: curl handles are not
  * shared) computes the whole answer into the struct dcs_req, puts the job
  * onto `done` and wakes the loop with event_active(); only the loop thread
  * touches evhttp objects.
@@ -20,7 +20,7 @@
 struct dcs_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct dcs_job *todo, *todo_tail, *done, *done_tail;
+    struct dcs_job *pending, *pending_tail, *done, *done_tail;
     bool stopping;
     int n;
     pthread_t *threads;
@@ -79,9 +79,9 @@ static void *worker_main(void *arg)
         struct dcs_job *j;
         struct dcs_ctx c = {0};
         pthread_mutex_lock(&p->lock);
-        while (!p->todo && !p->stopping)
+        while (!p->pending && !p->stopping)
             pthread_cond_wait(&p->wake, &p->lock);
-        j = pop(&p->todo, &p->todo_tail);
+        j = pop(&p->pending, &p->pending_tail);
         pthread_mutex_unlock(&p->lock);
         if (!j)
             break;
@@ -158,7 +158,7 @@ struct dcs_pool *dcs_pool_new(struct event_base *base, const struct dcs_serve_co
 void dcs_pool_submit(struct dcs_pool *p, struct dcs_job *j)
 {
     pthread_mutex_lock(&p->lock);
-    push(&p->todo, &p->todo_tail, j);
+    push(&p->pending, &p->pending_tail, j);
     pthread_cond_signal(&p->wake);
     pthread_mutex_unlock(&p->lock);
 }
