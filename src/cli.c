@@ -1,13 +1,18 @@
 /* cli.c - what the commands share: files, environment, messages. */
 #include "cli.h"
+#include "translate/translate.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 extern char **environ;
 
+#define HUGE_PAGE ((size_t)2 << 20)
 #define MAX_INPUT (256u * 1024u * 1024u)
 
 char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
@@ -15,11 +20,21 @@ char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     char *buf = NULL, *p;
     size_t cap = 0, n = 0, got;
+    struct stat st;
 
     if (!f) {
         dcs_error_set(err, NULL, "cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
+    /* A file's size known, its text is read in one go into one buffer of
+     * that size (growing one in steps copies and faults it in again). */
+    if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uintmax_t)st.st_size <= MAX_INPUT)
+        cap = (size_t)st.st_size + 65536 + 1;
+    if (cap && (buf = aligned_alloc(HUGE_PAGE, (cap + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE)))
+        madvise(buf, cap, MADV_HUGEPAGE); /* faulted in 2 MB at a time */
+    else
+        cap = 0;
     do {
         if (n + 65536 + 1 > cap) {
             cap = cap ? cap * 2 : 131072;
@@ -77,14 +92,6 @@ void dcs_print_error(const char *source, const struct dcs_error *err)
         fprintf(stderr, "dcswarm: %s: %s\n", source, err->text);
 }
 
-/* As printf's %s would print it. */
-static void put_str(struct dcs_jbuf *b, const char *s)
-{
-    if (!s)
-        s = "(null)";
-    dcs_jbuf_append(b, s, strlen(s));
-}
-
 void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
 {
     struct dcs_jbuf lines = {0};
@@ -97,16 +104,7 @@ void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
         return;
     }
     /* stderr is unbuffered: one write for all lines, not one per line. */
-    json_array_foreach(warnings, i, w) {
-        put_str(&lines, source);
-        put_str(&lines, ":");
-        put_str(&lines, json_string_value(json_object_get(w, "service")));
-        put_str(&lines, ":");
-        put_str(&lines, json_string_value(json_object_get(w, "field")));
-        put_str(&lines, ": ");
-        put_str(&lines, json_string_value(json_object_get(w, "message")));
-        put_str(&lines, "\n");
-    }
+    dcs_warning_lines(&lines, source, warnings);
     if (!lines.failed && lines.len)
         fwrite(lines.data, 1, lines.len, stderr);
     else if (lines.failed)

@@ -177,34 +177,37 @@ struct stream_ctx {
     size_t n;
 };
 
-static int emit_spec(const char *text, size_t len, size_t index, void *data)
+static int emit_spec(const struct dcs_spec_text *spec, void *data)
 {
     struct stream_ctx *c = data;
 
-    (void)index;
     if (c->print_now) {
         dcs_print_warnings(c->file, c->warnings, 0);
         json_array_clear(c->warnings);
+        if (spec->warning_len)
+            fwrite(spec->warning_lines, 1, spec->warning_len, stderr);
     }
     dcs_out_puts(c->out, c->n++ ? ",\n    " : "[\n    ");
-    dcs_out_text(c->out, text, len);
+    dcs_out_text(c->out, spec->text, spec->len);
     return c->out->failed ? DCS_ERR : DCS_OK;
 }
 
 /* -o spec, one service at a time: the same bytes json_dumpf would give the
- * whole {"networks", "services"} document, without holding it. */
+ * whole {"networks", "services"} document, without holding it.  Printed as
+ * they come, the warnings are made into lines where they are made. */
 static int write_specs(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, int print_now,
                        struct dcs_error *err)
 {
     struct stream_ctx c = {out, a->file, warnings, print_now, 0};
+    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_spec, &c};
     json_t *nets = dcs_forward_networks(entries, &a->opts);
 
     dcs_out_puts(out, "{\n  \"networks\": ");
     dcs_out_json(out, nets, 2);
     json_decref(nets);
     dcs_out_puts(out, ",\n  \"services\": ");
-    if (dcs_forward_each_text(entries, &a->opts, NULL, warnings, 4, emit_spec, &c, err))
+    if (dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, err))
         return DCS_ERR;
     dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
     if (print_now) {

@@ -69,7 +69,11 @@ void dcs_fwd_warn(struct fwd *f, const char *field, const char *class_,
     va_list ap;
 
     va_start(ap, fmt);
-    dcs_vwarn(f->warnings, f->name, dcs_spelling(f->spelling, field), class_, fmt, ap);
+    if (f->lines)
+        dcs_vwarn_line(f->lines, f->lines_source, f->name,
+                       dcs_spelling(f->spelling, field), class_, fmt, ap);
+    else
+        dcs_vwarn(f->warnings, f->name, dcs_spelling(f->spelling, field), class_, fmt, ap);
     va_end(ap);
 }
 

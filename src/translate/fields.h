@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "jsonw.h"
 #include "translate/normalize.h"
 #include "translate/translate.h"
 
@@ -50,6 +51,8 @@ struct fwd {
     json_t *spec;             /* the ServiceSpec being built */
     json_t *injected;         /* names of env vars dcswarm added (links) */
     json_t *warnings;
+    struct dcs_jbuf *lines;   /* non-NULL: warnings go here as lines of */
+    const char *lines_source; /* dcs_warning_lines instead */
 };
 
 /* Reverse state for one service. */

@@ -1,5 +1,6 @@
 /* forward.c - canonical Docker Cloud services -> Engine ServiceSpecs. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,18 @@
 #include "translate/fields.h"
 #include "translate/normalize.h"
 
-static const char *link_target_name(const json_t *link, char *buf, size_t len)
+static const char *target_name(const char *name, const char *to, char *buf, size_t len)
 {
-    const char *name = json_string_value(json_object_get(link, "name"));
-    const char *to = json_string_value(json_object_get(link, "to_service"));
-
     if (name && *name)
         return name;
     snprintf(buf, len, "%.*s", (int)strcspn(to, "."), to);
     return buf;
+}
+
+static const char *link_target_name(const json_t *link, char *buf, size_t len)
+{
+    return target_name(json_string_value(json_object_get(link, "name")),
+                       json_string_value(json_object_get(link, "to_service")), buf, len);
 }
 
 static void add_unique(json_t *list, const char *s)
@@ -131,9 +135,35 @@ static json_t *index_needs(const json_t *peers)
     return needs;
 }
 
+/* What the packed refs of a lean entry (refs_pack in input.c) make the
+ * others need. */
+static void add_needs_of_refs(json_t *needs, const json_t *peers, const json_t *refs)
+{
+    const char *s = json_string_value(refs), *end = s + json_string_length(refs);
+    const char *ident, *name;
+    const json_t *t;
+    json_t *n;
+    char buf[256];
+
+    while (s < end) {
+        bool link = *s++ == 'L';
+        ident = s;
+        s += strlen(s) + 1;
+        name = link ? s : NULL;
+        if (link)
+            s += strlen(s) + 1;
+        if (!(t = json_object_get(peers, ident)) || !(n = need_of(needs, t, ident)))
+            continue;
+        if (link)
+            add_unique(json_object_get(n, "aliases"), target_name(name, ident, buf, sizeof(buf)));
+        else
+            json_object_set_new(n, "shared", json_true());
+    }
+}
+
 /* index_needs from the entries of dcs_load_services: a lean entry has the
- * links and volumes_from of its service in "refs" (none: no such member),
- * so that the whole text of every service is not read once more. */
+ * links and volumes_from of its service packed in "refs" (none: no such
+ * member), so that the text of every service is not read once more. */
 static json_t *index_needs_of_entries(const json_t *entries, const json_t *peers)
 {
     json_t *needs = json_object(), *e, *service, *refs;
@@ -143,9 +173,10 @@ static json_t *index_needs_of_entries(const json_t *entries, const json_t *peers
         if (!json_object_get(e, "name"))
             continue; /* not among the peers */
         service = json_object_get(e, "service");
-        refs = json_object_get(e, "refs");
-        if (refs || !json_is_string(service))
-            add_needs_of(needs, peers, refs ? refs : service);
+        if ((refs = json_object_get(e, "refs")))
+            add_needs_of_refs(needs, peers, refs);
+        else if (!json_is_string(service))
+            add_needs_of(needs, peers, service);
     }
     return needs;
 }
@@ -247,6 +278,8 @@ struct fwd_in {
     const char *text;       /* its compact text with sorted keys, or NULL */
     const json_t *spelling;
     const char *uuid;
+    struct dcs_jbuf *lines; /* non-NULL: the warnings as lines, here */
+    const char *lines_source;
 };
 
 static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
@@ -280,6 +313,8 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     f.spec = json_object();
     f.injected = json_array();
     f.warnings = warnings;
+    f.lines = in->lines;
+    f.lines_source = in->lines_source;
     const json_t *need = name ? json_object_get(needs, name) : NULL;
     f.aliases = aliases_for(service, need, opts);
     f.shared_volumes = json_is_true(json_object_get(need, "shared"));
@@ -303,7 +338,7 @@ json_t *dcs_forward_service(const json_t *service, const json_t *peers,
 {
     json_t *needs = index_needs(peers), *spec;
     struct dcs_svc_cache cache = {0};
-    struct fwd_in in = {service, NULL, NULL, uuid};
+    struct fwd_in in = {service, NULL, NULL, uuid, NULL, NULL};
 
     spec = forward_one(&in, peers, &cache, needs, opts, warnings, err);
     dcs_svc_cache_release(&cache);
@@ -398,18 +433,27 @@ static void prefix_service(struct dcs_error *err, const char *name)
     memcpy(err->path, joined, sizeof(joined));
 }
 
+/* Where the warnings of one service go: objects appended to `warnings`,
+ * or, with lines, lines appended there. */
+struct fwd_sink {
+    json_t *warnings;
+    struct dcs_jbuf *lines;
+    const char *lines_source;
+};
+
 /* One entry: its service read back first if it is text (lean), and held
  * while the peers it links to come and go from the cache. */
 static json_t *forward_entry(const json_t *e, const json_t *peers,
                              struct dcs_svc_cache *cache, const json_t *needs,
                              const struct dcs_translate_opts *opts,
-                             const json_t *uuids, json_t *warnings,
+                             const json_t *uuids, const struct fwd_sink *sink,
                              struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(e, "name"));
     const json_t *stored = json_object_get(e, "service");
     struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
-                        json_string_value(json_object_get(uuids, name))};
+                        json_string_value(json_object_get(uuids, name)), sink->lines,
+                        sink->lines_source};
     json_t *svc, *spec;
     char uuid[37];
 
@@ -424,194 +468,246 @@ static json_t *forward_entry(const json_t *e, const json_t *peers,
         dcs_error_status(err, 500, NULL, "out of memory");
         return NULL;
     }
-    spec = forward_one(&in, peers, cache, needs, opts, warnings, err);
+    spec = forward_one(&in, peers, cache, needs, opts, sink->warnings, err);
     json_decref(svc);
     return spec;
 }
 
 /* ---- the services of a stack, on several threads ---------------------
- * Each service is translated and written out as text by whichever thread
- * claims it; the caller's thread also hands the texts, their warnings and
- * their checks over in input order, so the output is the same bytes
- * whatever the number of threads.  Services are claimed a few in a row, as a
- * link target is often the service just before (the svc cache), and at most
- * FWD_WINDOW ahead of the one handed over. */
+ * The services are cut into chunks of FWD_CHUNK in a row (a link target is
+ * often the service just before: the svc cache keeps it).  A thread claims
+ * the next chunk with one atomic counter and translates the whole of it into
+ * a slot of its own, specs written out as text, without any lock; the
+ * caller's thread hands the chunks over in input order (warnings, checks,
+ * texts), so the output is the same bytes whatever the number of threads,
+ * and translates chunks too while the next one is not ready.  Threads meet
+ * once per chunk, not once per service: measured on two processors, a lock
+ * and a wake-up per service made two threads slower than one.  At most
+ * `window` chunks are ahead of the one handed over, which bounds memory. */
 
-#define FWD_WINDOW 64
-#define FWD_BATCH 8
+#define FWD_CHUNK 32
+#define FWD_SLOTS_PER_THREAD 4
 
-struct fwd_slot {
-    struct dcs_jbuf text;   /* the spec, written */
-    struct dcs_jbuf ports;  /* its published ports (published_ports) */
-    json_t *warnings;       /* this service's */
+struct fwd_chunk {
+    struct dcs_jbuf text;              /* the specs, one after the other */
+    struct dcs_jbuf ports;             /* their published ports */
+    struct dcs_jbuf lines;             /* their warnings (how->lines_source) */
+    size_t text_end[FWD_CHUNK];        /* where each spec's text ends */
+    size_t ports_end[FWD_CHUNK];
+    size_t lines_end[FWD_CHUNK];
+    json_t *warnings[FWD_CHUNK];       /* each service's, unless as lines */
+    size_t made;                       /* specs made: a failure stops there */
+    bool failed;                       /* service `made` failed: err says why */
     struct dcs_error err;
-    enum { FWD_FREE, FWD_CLAIMED, FWD_RUNNING, FWD_DONE } state;
-    bool failed;
+    atomic_bool done;                  /* set last, by the thread that made it */
 };
 
 struct fwd_run {
     const json_t *entries, *peers, *needs, *uuids;
     const struct dcs_translate_opts *opts;
-    int base;
+    const struct dcs_each_text *how;
     struct dcs_error err0;  /* the caller's err as it came (the caller's
                                own changes while the workers read this) */
-    pthread_mutex_t lock;
-    pthread_cond_t cond;    /* a slot is done, or the window moved */
-    size_t n, claimed, written;
-    bool stop;
-    struct fwd_slot slot[FWD_WINDOW];
+    size_t n, chunks, window;
+    atomic_size_t claimed;  /* chunks given to a thread */
+    atomic_size_t written;  /* chunks handed over */
+    atomic_bool stop;
+    pthread_mutex_t lock;   /* only to sleep and to wake */
+    pthread_cond_t cond;    /* a chunk is done, or the window moved */
+    struct fwd_chunk *slot; /* window of them: chunk c in slot c % window */
 };
 
-/* Translate service i into its slot (no lock: the slot is this thread's
- * until done). */
-static void fwd_job(struct fwd_run *r, size_t i, struct dcs_svc_cache *cache)
+/* Translate service i as the next spec of chunk c. */
+static void fwd_one_into(struct fwd_run *r, struct fwd_chunk *c, size_t i,
+                         struct dcs_svc_cache *cache)
 {
-    struct fwd_slot *s = &r->slot[i % FWD_WINDOW];
+    size_t k = c->made;
+    /* As lines, made here: warning objects handed to another thread cost
+     * more to make, read and free there than the lines. */
+    struct fwd_sink sink = {NULL, r->how->lines_source ? &c->lines : NULL,
+                            r->how->lines_source};
     json_t *spec;
 
-    s->warnings = json_array();
-    s->err = r->err0;
+    if (!sink.lines)
+        sink.warnings = c->warnings[k] = json_array();
     spec = forward_entry(json_array_get(r->entries, i), r->peers, cache, r->needs,
-                         r->opts, r->uuids, s->warnings, &s->err);
+                         r->opts, r->uuids, &sink, &c->err);
     if (!spec) {
-        s->failed = true;
+        c->failed = true;
         return;
     }
-    published_ports(&s->ports, spec);
-    dcs_json_write(&s->text, spec, 2, r->base);
+    published_ports(&c->ports, spec);
+    dcs_json_write(&c->text, spec, 2, r->how->base);
     json_decref(spec);
-    s->failed = s->text.failed || s->ports.failed;
-    if (s->failed)
-        dcs_error_status(&s->err, 500, NULL, "out of memory");
-}
-
-/* The next services to translate, with the lock held; false when there
- * are none, or the window is full. */
-static bool fwd_claim(struct fwd_run *r, size_t *from, size_t *to)
-{
-    size_t end = r->claimed + FWD_BATCH;
-
-    if (r->stop || r->claimed >= r->n)
-        return false;
-    if (end > r->n)
-        end = r->n;
-    if (end > r->written + FWD_WINDOW)
-        return false;
-    *from = r->claimed;
-    *to = r->claimed = end;
-    for (size_t i = *from; i < end; i++)
-        r->slot[i % FWD_WINDOW].state = FWD_CLAIMED;
-    return true;
-}
-
-/* Translate services [from, to) but those the caller's thread took over,
- * with the lock held on entry and exit. */
-static void fwd_work(struct fwd_run *r, size_t from, size_t to,
-                     struct dcs_svc_cache *cache)
-{
-    for (size_t i = from; i < to; i++) {
-        struct fwd_slot *s = &r->slot[i % FWD_WINDOW];
-        if (s->state != FWD_CLAIMED)
-            continue;
-        s->state = FWD_RUNNING;
-        pthread_mutex_unlock(&r->lock);
-        fwd_job(r, i, cache);
-        pthread_mutex_lock(&r->lock);
-        s->state = FWD_DONE;
-        pthread_cond_broadcast(&r->cond);
+    c->text_end[k] = c->text.len;
+    c->ports_end[k] = c->ports.len;
+    c->lines_end[k] = c->lines.len;
+    if (c->text.failed || c->ports.failed || c->lines.failed) {
+        c->failed = true;
+        dcs_error_status(&c->err, 500, NULL, "out of memory");
+        return;
     }
+    c->made++;
+}
+
+static void fwd_signal(struct fwd_run *r)
+{
+    pthread_mutex_lock(&r->lock);
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Translate chunk n into its slot, which the caller has made free. */
+static void fwd_chunk_run(struct fwd_run *r, size_t n, struct dcs_svc_cache *cache)
+{
+    struct fwd_chunk *c = &r->slot[n % r->window];
+    size_t end = (n + 1) * FWD_CHUNK < r->n ? (n + 1) * FWD_CHUNK : r->n;
+
+    c->err = r->err0;
+    for (size_t i = n * FWD_CHUNK; i < end && !c->failed; i++)
+        fwd_one_into(r, c, i, cache);
+    atomic_store_explicit(&c->done, true, memory_order_release);
+    fwd_signal(r);
+}
+
+/* Wait until chunk n may use its slot; false when the run stopped. */
+static bool fwd_wait_slot(struct fwd_run *r, size_t n)
+{
+    bool ok;
+
+    if (n < atomic_load_explicit(&r->written, memory_order_acquire) + r->window)
+        return true;
+    pthread_mutex_lock(&r->lock);
+    while (!(ok = n < atomic_load_explicit(&r->written, memory_order_acquire) +
+                          r->window) &&
+           !atomic_load(&r->stop))
+        pthread_cond_wait(&r->cond, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    return ok;
 }
 
 static void *fwd_thread(void *arg)
 {
     struct fwd_run *r = arg;
     struct dcs_svc_cache cache = {0};
-    size_t from, to;
+    size_t n;
 
-    pthread_mutex_lock(&r->lock);
-    for (;;) {
-        if (fwd_claim(r, &from, &to))
-            fwd_work(r, from, to, &cache);
-        else if (r->stop || r->claimed >= r->n)
-            break;
-        else
-            pthread_cond_wait(&r->cond, &r->lock);
-    }
-    pthread_mutex_unlock(&r->lock);
+    while (!atomic_load(&r->stop) && (n = atomic_fetch_add(&r->claimed, 1)) < r->chunks &&
+           fwd_wait_slot(r, n))
+        fwd_chunk_run(r, n, &cache);
     dcs_svc_cache_release(&cache);
     return NULL;
 }
 
-/* Hand service i over: its warnings, its checks, its text. */
-static int fwd_hand_over(struct fwd_run *r, size_t i, json_t *ports, json_t *warnings,
-                         dcs_spec_text_fn emit, void *ctx, struct dcs_error *err)
+/* The caller's thread, waiting for chunk n: translate the next unclaimed
+ * chunk if its slot is free (true), or sleep until something moves. */
+static bool fwd_help_or_wait(struct fwd_run *r, size_t n, struct dcs_svc_cache *cache)
 {
-    struct fwd_slot *s = &r->slot[i % FWD_WINDOW];
-    const char *name = json_string_value(json_object_get(json_array_get(r->entries, i),
-                                                         "name"));
+    struct fwd_chunk *c = &r->slot[n % r->window];
+    size_t next = atomic_load(&r->claimed);
 
-    json_array_extend(warnings, s->warnings);
-    if (s->failed) {
-        *err = s->err;
-        prefix_service(err, name ? name : "");
-        return DCS_ERR;
+    if (next < r->chunks && next < n + r->window &&
+        atomic_compare_exchange_strong(&r->claimed, &next, next + 1)) {
+        fwd_chunk_run(r, next, cache);
+        return true;
     }
-    if (check_port_conflicts(ports, &s->ports, name ? name : "", err))
-        return DCS_ERR;
-    return emit(s->text.data, s->text.len, i, ctx);
+    pthread_mutex_lock(&r->lock);
+    while (!atomic_load_explicit(&c->done, memory_order_acquire) &&
+           atomic_load(&r->claimed) > n)
+        pthread_cond_wait(&r->cond, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    return false;
 }
 
-static void fwd_slot_reset(struct fwd_slot *s)
+/* The warnings of service i as objects, appended to `warnings`: it failed
+ * with its warnings as lines, and is translated once more for them. */
+static void fwd_warnings_of(struct fwd_run *r, size_t i, json_t *warnings)
 {
-    json_decref(s->warnings);
-    s->warnings = NULL;
-    s->text.len = s->ports.len = 0;
-    s->state = FWD_FREE;
-    s->failed = false;
+    struct dcs_svc_cache cache = {0};
+    struct fwd_sink sink = {warnings, NULL, NULL};
+    struct dcs_error again = r->err0;
+
+    json_decref(forward_entry(json_array_get(r->entries, i), r->peers, &cache, r->needs,
+                              r->opts, r->uuids, &sink, &again));
+    dcs_svc_cache_release(&cache);
+}
+
+/* Hand chunk n over: each service's warnings, checks and text, in order. */
+static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *ports, json_t *warnings,
+                         struct dcs_error *err)
+{
+    struct fwd_chunk *c = &r->slot[n % r->window];
+    size_t k, i, at = 0, ports_at = 0, lines_at = 0;
+    struct dcs_spec_text out;
+    struct dcs_jbuf keys;
+    const char *name;
+    int rc = DCS_OK;
+
+    for (k = 0; k <= c->made && k < FWD_CHUNK && !rc; k++) {
+        i = n * FWD_CHUNK + k;
+        if (i >= r->n)
+            break;
+        name = json_string_value(json_object_get(json_array_get(r->entries, i), "name"));
+        json_array_extend(warnings, c->warnings[k]);
+        if (k == c->made) {
+            if (r->how->lines_source)
+                fwd_warnings_of(r, i, warnings);
+            *err = c->err;
+            prefix_service(err, name ? name : "");
+            return DCS_ERR;
+        }
+        keys = (struct dcs_jbuf){c->ports.data + ports_at, c->ports_end[k] - ports_at, 0, 0};
+        rc = check_port_conflicts(ports, &keys, name ? name : "", err);
+        if (rc && r->how->lines_source)
+            fwd_warnings_of(r, i, warnings);
+        out = (struct dcs_spec_text){c->text.data + at, c->text_end[k] - at,
+                                     c->lines.data + lines_at, c->lines_end[k] - lines_at, i};
+        if (!rc)
+            rc = r->how->emit(&out, r->how->ctx);
+        at = c->text_end[k];
+        ports_at = c->ports_end[k];
+        lines_at = c->lines_end[k];
+    }
+    return rc;
+}
+
+static void fwd_chunk_reset(struct fwd_chunk *c)
+{
+    for (size_t k = 0; k < FWD_CHUNK; k++) {
+        json_decref(c->warnings[k]);
+        c->warnings[k] = NULL;
+    }
+    c->text.len = c->ports.len = c->lines.len = c->made = 0;
+    c->failed = false;
+    atomic_store(&c->done, false);
 }
 
 /* The caller's thread: hand over in order, translate while it waits. */
-static int fwd_main(struct fwd_run *r, json_t *warnings, dcs_spec_text_fn emit,
-                    void *ctx, struct dcs_error *err)
+static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
 {
     json_t *ports = json_object();
     struct dcs_svc_cache cache = {0};
-    size_t from, to;
     int rc = DCS_OK;
 
-    pthread_mutex_lock(&r->lock);
-    while (r->written < r->n) {
-        struct fwd_slot *s = &r->slot[r->written % FWD_WINDOW];
-        if (s->state == FWD_DONE) {
-            pthread_mutex_unlock(&r->lock);
-            rc = fwd_hand_over(r, r->written, ports, warnings, emit, ctx, err);
-            pthread_mutex_lock(&r->lock);
-            fwd_slot_reset(s);
-            r->written++;
-            pthread_cond_broadcast(&r->cond);
-            if (rc)
-                break;
-        } else if (s->state == FWD_CLAIMED) {
-            /* Next to hand over, and its thread has not started it (a
-             * busy machine may have stopped that thread): do it here. */
-            fwd_work(r, r->written, r->written + 1, &cache);
-        } else if (fwd_claim(r, &from, &to)) {
-            fwd_work(r, from, to, &cache);
-        } else {
-            pthread_cond_wait(&r->cond, &r->lock);
-        }
+    for (size_t n = 0; n < r->chunks && !rc; n++) {
+        struct fwd_chunk *c = &r->slot[n % r->window];
+        while (!atomic_load_explicit(&c->done, memory_order_acquire))
+            fwd_help_or_wait(r, n, &cache);
+        rc = fwd_hand_over(r, n, ports, warnings, err);
+        fwd_chunk_reset(c);
+        atomic_fetch_add_explicit(&r->written, 1, memory_order_release);
+        fwd_signal(r);
     }
-    r->stop = true;
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
+    atomic_store(&r->stop, true);
+    fwd_signal(r);
     dcs_svc_cache_release(&cache);
     json_decref(ports);
     return rc;
 }
 
 int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts *opts,
-                          const json_t *uuids, json_t *warnings, int base,
-                          dcs_spec_text_fn emit, void *ctx, struct dcs_error *err)
+                          const json_t *uuids, json_t *warnings,
+                          const struct dcs_each_text *how, struct dcs_error *err)
 {
     struct dcs_error none;
     struct fwd_run *r = calloc(1, sizeof(*r));
@@ -623,33 +719,40 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     if (!r)
         return dcs_error_status(err, 500, NULL, "out of memory");
     dcs_error_clear(&none);
-    peers = json_object();
+    *r = (struct fwd_run){.entries = entries, .uuids = uuids, .opts = opts,
+                          .how = how, .err0 = err ? *err : none,
+                          .n = json_array_size(entries)};
+    r->chunks = (r->n + FWD_CHUNK - 1) / FWD_CHUNK;
+    r->window = FWD_SLOTS_PER_THREAD * (size_t)(opts->threads > 1 ? opts->threads : 1);
+    if (!(r->slot = calloc(r->window, sizeof(*r->slot)))) {
+        free(r);
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    }
+    r->peers = peers = json_object();
     json_array_foreach(entries, i, e)
         json_object_set(peers, json_string_value(json_object_get(e, "name")),
                         json_object_get(e, "service"));
-    *r = (struct fwd_run){.entries = entries, .peers = peers, .uuids = uuids,
-                          .opts = opts, .base = base, .err0 = err ? *err : none,
-                          .n = json_array_size(entries)};
     r->needs = index_needs_of_entries(entries, peers);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     /* The caller's thread is one of opts->threads. */
-    while (n_threads + 1 < opts->threads && n_threads < DCS_MAX_THREADS &&
-           (size_t)n_threads * FWD_BATCH < r->n &&
+    while (n_threads + 1 < opts->threads && (size_t)n_threads + 1 < r->chunks &&
            !pthread_create(&threads[n_threads], NULL, fwd_thread, r))
         n_threads++;
-    rc = fwd_main(r, warnings, emit, ctx, err ? err : &none);
+    rc = fwd_main(r, warnings, err ? err : &none);
     while (n_threads > 0)
         pthread_join(threads[--n_threads], NULL);
-    for (i = 0; i < FWD_WINDOW; i++) {
-        json_decref(r->slot[i].warnings);
+    for (i = 0; i < r->window; i++) {
+        fwd_chunk_reset(&r->slot[i]);
         dcs_jbuf_release(&r->slot[i].text);
         dcs_jbuf_release(&r->slot[i].ports);
+        dcs_jbuf_release(&r->slot[i].lines);
     }
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);
     json_decref((json_t *)r->needs);
     json_decref(peers);
+    free(r->slot);
     free(r);
     return rc;
 }
@@ -670,7 +773,8 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     needs = index_needs(peers);
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
-        spec = forward_entry(e, peers, &cache, needs, opts, uuids, warnings, err);
+        struct fwd_sink sink = {warnings, NULL, NULL};
+        spec = forward_entry(e, peers, &cache, needs, opts, uuids, &sink, err);
         if (spec) {
             keys.len = 0;
             published_ports(&keys, spec);

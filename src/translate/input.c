@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,32 +88,37 @@ static json_t *service_text(const json_t *service)
 }
 
 /* What dcs_forward_each_text needs of every service before translating
- * any: its links and volumes_from, as compact text (a new string), or NULL
- * when it has none. */
-static json_t *refs_text(const json_t *service)
+ * any: its links and volumes_from, packed in one string (a new one), or
+ * NULL when it has none: "L" to_service NUL name NUL for each link (an
+ * empty name for none), "V" volumes_from NUL for each volumes_from.  Read
+ * by dcs_refs_each, without parsing. */
+static json_t *refs_pack(const json_t *service)
 {
-    json_t *links = json_object_get(service, "linked_to_service");
-    json_t *bindings = json_object_get(service, "bindings"), *from, *b, *view, *s;
-    char *text;
+    const json_t *links = json_object_get(service, "linked_to_service"), *l, *from;
+    const char *name;
+    struct dcs_jbuf b = {0};
+    json_t *packed;
     size_t i;
 
-    from = json_array();
-    json_array_foreach(bindings, i, b)
-        if (json_is_string(json_object_get(b, "volumes_from")))
-            json_array_append(from, b);
-    if (!json_array_size(links) && !json_array_size(from)) {
-        json_decref(from);
-        return NULL;
+    json_array_foreach(links, i, l) {
+        if (!json_is_string(json_object_get(l, "to_service")))
+            continue;
+        name = json_string_value(json_object_get(l, "name"));
+        dcs_jbuf_append(&b, "L", 1);
+        dcs_jbuf_append(&b, json_string_value(json_object_get(l, "to_service")),
+                        strlen(json_string_value(json_object_get(l, "to_service"))) + 1);
+        dcs_jbuf_append(&b, name ? name : "", strlen(name ? name : "") + 1);
     }
-    view = json_object();
-    if (json_array_size(links))
-        json_object_set_nocheck(view, "linked_to_service", links);
-    json_object_set_new_nocheck(view, "bindings", from);
-    text = dcs_json_compact(view);
-    json_decref(view);
-    s = text ? json_stringn_nocheck(text, strlen(text)) : NULL;
-    free(text);
-    return s;
+    json_array_foreach(json_object_get(service, "bindings"), i, l) {
+        if (!json_is_string(from = json_object_get(l, "volumes_from")))
+            continue;
+        dcs_jbuf_append(&b, "V", 1);
+        dcs_jbuf_append(&b, json_string_value(from), strlen(json_string_value(from)) + 1);
+    }
+    /* Valid UTF-8 pieces, and NUL is a character. */
+    packed = b.len && !b.failed ? json_stringn_nocheck(b.data, b.len) : NULL;
+    dcs_jbuf_release(&b);
+    return packed;
 }
 
 /* With opts->lean the service is kept as text, read back by dcs_forward. */
@@ -136,7 +142,7 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
     json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
     json_object_set_new_nocheck(entry, "service", kept);
     if (opts->lean && kept)
-        json_object_set_new_nocheck(entry, "refs", refs_text(service));
+        json_object_set_new_nocheck(entry, "refs", refs_pack(service));
     if (readonly)
         json_object_set_new_nocheck(entry, "readonly", readonly);
     if (opts->lean && spelling) {
@@ -473,6 +479,7 @@ struct sf_part {
     struct dcs_error err;
     json_t *keys;              /* its top-level keys */
     bool failed, whole;        /* whole: dcs_yaml_load_each started over */
+    atomic_bool *dropped;      /* shared: a part failed, the others stop */
 };
 
 static bool key_start(char c)
@@ -494,26 +501,49 @@ static bool other_breaks(const char *text, size_t len)
            memmem(text, len, "\xe2\x80\xa9", 3);
 }
 
-/* Can this text be cut, and where: the starts of up to parts-1 key lines
- * spread over it (at[]); how many parts (1: not cut). */
+/* Does this part hold nothing that could make it read differently alone:
+ * no anchor, alias, tag, merge key or NUL, only "\n" and "\r\n" line
+ * breaks, every line starting with a key, a comment, indentation or
+ * nothing?  Checked by each part's own thread. */
+static bool sf_part_plain(const char *text, size_t len)
+{
+    const char *p, *end = text + len;
+
+    if (memchr(text, '&', len) || memchr(text, '*', len) || memchr(text, '!', len) ||
+        memchr(text, '<', len) || memchr(text, '\0', len) || other_breaks(text, len))
+        return false;
+    for (p = text; p < end; p++) {
+        if (!key_start(*p) && *p != '#' && *p != ' ' && *p != '\n' && *p != '\r')
+            return false; /* a line of something else at column 0 */
+        if (!(p = memchr(p, '\n', (size_t)(end - p))))
+            break;
+    }
+    return true;
+}
+
+/* Where to cut: the starts of up to parts-1 lines that start with a key,
+ * spread over the text (at[]); how many parts (1: not cut). */
 static size_t sf_cut(const char *text, size_t len, size_t parts, size_t *at)
 {
-    size_t n = 1, p;
+    size_t n = 1, from, p = 0;
+    const char *nl;
+    bool found;
 
-    if (parts < 2 || memchr(text, '&', len) || memchr(text, '*', len) ||
-        memchr(text, '!', len) || memchr(text, '<', len) || memchr(text, '\0', len) ||
-        other_breaks(text, len))
-        return 1;
-    for (p = 0; p < len; p++) {
-        char c = text[p];
-        if (!key_start(c) && c != '#' && c != ' ' && c != '\n' && c != '\r')
-            return 1; /* a line of something else at column 0 */
-        if (key_start(c) && n < parts && p > 0 && p >= len / parts * n)
-            at[n++ - 1] = p;
-        const char *nl = memchr(text + p, '\n', len - p);
-        if (!nl)
+    for (size_t k = 1; k < parts; k++) {
+        from = len / parts * k;
+        if (n > 1 && from <= at[n - 2])
+            from = at[n - 2] + 1;
+        if (from == 0)
+            from = 1;
+        for (found = false; !found && from < len; from = p + 1) {
+            if (!(nl = memchr(text + from - 1, '\n', len - from + 1)))
+                break;
+            p = (size_t)(nl - text) + 1;
+            found = p < len && key_start(text[p]);
+        }
+        if (!found)
             break;
-        p = (size_t)(nl - text);
+        at[n++ - 1] = p;
     }
     return n;
 }
@@ -522,6 +552,10 @@ static int sf_part_entry(const char *key, size_t key_len, json_t *value, void *c
 {
     struct sf_part *part = ctx;
 
+    if (atomic_load_explicit(part->dropped, memory_order_relaxed)) {
+        json_decref(value);
+        return DCS_ERR;
+    }
     if (!key) {
         part->whole = true;
         json_decref(value);
@@ -540,10 +574,13 @@ static void *sf_part_run(void *arg)
 {
     struct sf_part *part = arg;
 
-    part->failed = dcs_yaml_load_each(part->text, part->len, sf_part_entry, part,
+    part->failed = !sf_part_plain(part->text, part->len) ||
+                   dcs_yaml_load_each(part->text, part->len, sf_part_entry, part,
                                       &part->err) != DCS_OK ||
                    part->s.failed || part->whole ||
                    (part->s.has_version && part->s.has_services);
+    if (part->failed)
+        atomic_store(part->dropped, true);
     return NULL;
 }
 
@@ -570,6 +607,7 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
     pthread_t threads[SF_PARTS_MAX];
     size_t at[SF_PARTS_MAX], n, started = 1, i;
     bool ok = true, version = false, services = false;
+    atomic_bool dropped = false;
 
     n = sf_cut(text, len, (size_t)opts->threads, at);
     if (n < 2)
@@ -577,7 +615,7 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
     for (i = 0; i < n; i++) {
         size_t from = i ? at[i - 1] : 0, to = i + 1 < n ? at[i] : len;
         parts[i] = (struct sf_part){.text = text + from, .len = to - from,
-                                    .keys = json_object()};
+                                    .keys = json_object(), .dropped = &dropped};
         dcs_error_clear(&parts[i].err);
         parts[i].s = (struct sf_stream){json_array(), opts, json_array(), 0,
                                         &parts[i].err, false, false, false};

@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,7 @@ static void arena_free(struct arena *a)
 struct regex_entry {
     char *pattern;
     regex_t re;
+    size_t id;      /* its place in each thread's copies */
     int ok;
     char problem[128];
 };
@@ -180,6 +183,7 @@ static const regex_t *regex_get(const char *pattern, const char **problem)
         e = regex_new(pattern);
         if (!e)
             goto out;
+        e->id = regex_count;
         regex_slots[i] = e;
         regex_count++;
     }
@@ -188,6 +192,75 @@ static const regex_t *regex_get(const char *pattern, const char **problem)
 out:
     pthread_mutex_unlock(&regex_lock);
     return e && e->ok ? &e->re : NULL;
+}
+
+/* glibc's regexec takes a lock inside the regex_t, so threads matching
+ * with one pattern wait for each other and pass its cache line to and fro.
+ * Each thread matches with copies of its own, compiled on first use (a
+ * copy that cannot be made: the shared one). */
+struct regex_copies {
+    regex_t **re;   /* by regex_entry.id; NULL: not made yet */
+    size_t cap;
+};
+
+static _Thread_local struct regex_copies copies;
+static pthread_key_t copies_key;
+static pthread_once_t copies_once = PTHREAD_ONCE_INIT;
+static bool copies_key_ok;
+
+static void copies_free(void *unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < copies.cap; i++)
+        if (copies.re[i]) {
+            regfree(copies.re[i]);
+            free(copies.re[i]);
+        }
+    free(copies.re);
+    copies = (struct regex_copies){0};
+}
+
+static void copies_init(void)
+{
+    copies_key_ok = !pthread_key_create(&copies_key, copies_free);
+}
+
+static regex_t *regex_copy(const struct regex_entry *e)
+{
+    regex_t *re;
+
+    if (e->id >= copies.cap) {
+        size_t cap = e->id + 16;
+        regex_t **grown = realloc(copies.re, cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        memset(grown + copies.cap, 0, (cap - copies.cap) * sizeof(*grown));
+        if (!copies.re && (pthread_once(&copies_once, copies_init) || !copies_key_ok ||
+                           pthread_setspecific(copies_key, &copies))) {
+            free(grown);
+            return NULL;
+        }
+        copies.re = grown;
+        copies.cap = cap;
+    }
+    if (!copies.re[e->id] && (re = malloc(sizeof(*re)))) {
+        if (regcomp(re, e->pattern, REG_EXTENDED | REG_NOSUB)) {
+            free(re);
+            return NULL;
+        }
+        copies.re[e->id] = re;
+    }
+    return copies.re[e->id];
+}
+
+/* regexec with this thread's copy of `shared` (from regex_get). */
+static int regex_match(const regex_t *shared, const char *s)
+{
+    const struct regex_entry *e =
+        (const void *)((const char *)shared - offsetof(struct regex_entry, re));
+    const regex_t *mine = regex_copy(e);
+
+    return regexec(mine ? mine : shared, s, 0, NULL, 0);
 }
 
 /* ---- compiled schemas -------------------------------------------------- */
@@ -1022,7 +1095,7 @@ static int check_scalar(struct vctx *x, const struct cnode *n,
             (n->max_length >= 0 && chars > (size_t)n->max_length))
             return fail(x, e, E_VALUE, n, inst);
         if (n->pattern &&
-            regexec(n->pattern, json_string_value(inst), 0, NULL, 0) != 0)
+            regex_match(n->pattern, json_string_value(inst)) != 0)
             return fail(x, e, E_VALUE, n, inst);
     }
     return DCS_OK;
@@ -1104,7 +1177,7 @@ static int check_field(struct vctx *x, const struct cnode *n, const char *key,
     if (sub && validate(x, sub, value, e))
         return DCS_ERR;
     for (i = 0; i < n->n_pattern_props; i++) {
-        if (regexec(n->pattern_props[i].re, key, 0, NULL, 0) != 0)
+        if (regex_match(n->pattern_props[i].re, key) != 0)
             continue;
         matched = 1;
         if (validate(x, n->pattern_props[i].schema, value, e))

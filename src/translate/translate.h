@@ -115,18 +115,35 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
                      const json_t *uuids, json_t *warnings, dcs_spec_fn emit,
                      void *ctx, struct dcs_error *err);
 
-/* Called in input order with each ServiceSpec as dcs_json_write(b, spec, 2,
- * base) writes it (len bytes, not NUL-terminated) and its index; a non-zero
- * return stops the walk and is returned. */
-typedef int (*dcs_spec_text_fn)(const char *text, size_t len, size_t index,
-                                void *ctx);
+/* A spec dcs_forward_each_text made, handed over in input order. */
+struct dcs_spec_text {
+    const char *text;           /* as dcs_json_write(b, spec, 2, base) wrote */
+    size_t len;                 /* it: len bytes, not NUL-terminated */
+    const char *warning_lines;  /* with lines_source: the service's warnings */
+    size_t warning_len;
+    size_t index;               /* in the input */
+};
+
+/* A non-zero return stops the walk and is returned. */
+typedef int (*dcs_spec_text_fn)(const struct dcs_spec_text *spec, void *ctx);
+
+struct dcs_each_text {
+    int base;
+    /* Non-NULL: the warnings of each service that translated come as lines
+     * (dcs_warning_lines with this source) in spec->warning_lines, made on
+     * the thread that translated it, and are not appended to `warnings`. */
+    const char *lines_source;
+    dcs_spec_text_fn emit;
+    void *ctx;
+};
 
 /* dcs_forward_each, the specs as text, made on opts->threads threads:
- * warnings are appended to `warnings` and the first error (in input order)
- * reported as dcs_forward_each would. */
+ * warnings are appended to `warnings` (or given as lines) and the first
+ * error (in input order) reported as dcs_forward_each would, with the
+ * warnings of the service that failed appended to `warnings`. */
 int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts *opts,
-                          const json_t *uuids, json_t *warnings, int base,
-                          dcs_spec_text_fn emit, void *ctx, struct dcs_error *err);
+                          const json_t *uuids, json_t *warnings,
+                          const struct dcs_each_text *how, struct dcs_error *err);
 
 /* The NetworkCreate bodies the services of `entries` need (new array). */
 json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_opts *opts);
@@ -167,6 +184,16 @@ char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
  * the same file twice gives the same bytes.  Writes 37 bytes into out. */
 void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,
                   char out[37]);
+
+/* Append `warnings` to b as lines "SOURCE:SERVICE:FIELD: MESSAGE\n". */
+struct dcs_jbuf;
+void dcs_warning_lines(struct dcs_jbuf *b, const char *source, const json_t *warnings);
+
+/* The line dcs_warning_lines would write for the warning dcs_vwarn would
+ * add, appended to b without making the warning object (none, where
+ * dcs_vwarn would add none). */
+void dcs_vwarn_line(struct dcs_jbuf *b, const char *source, const char *service,
+                    const char *field, const char *class_, const char *fmt, va_list ap);
 
 /* Append a warning object to `warnings` (may be NULL). */
 void dcs_warn(json_t *warnings, const char *service, const char *field,

@@ -8,6 +8,10 @@
 #   args                   extra translate arguments (one line), optional
 #   env                    KEY=VALUE lines: the whole environment, optional
 # DCS_GOLDEN_UPDATE=1 rewrites the expected files instead (make golden-update).
+# Each case runs on one thread and again on four (DCS_THREADS): a stackfile
+# is then cut into parts parsed side by side, and the specs are made on
+# several threads, which must not change a byte of the output, the
+# warnings or the error.
 set -u
 bin=${1:-./dcswarm}
 case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
@@ -17,14 +21,14 @@ pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-run() { # case dir, output format -> $tmp/out $tmp/err $tmp/rc
-    dir=$1; fmt=$2
+run() { # case dir, output format[, threads] -> $tmp/out $tmp/err $tmp/rc
+    dir=$1; fmt=$2; threads=${3:-1}
     input=$(ls "$dir"/input.* 2>/dev/null | head -n 1)
     args=""
     [ -f "$dir/args" ] && args=$(cat "$dir/args")
     envs=""
     [ -f "$dir/env" ] && envs=$(grep -v '^#' "$dir/env" | tr '\n' ' ')
-    (cd "$dir" && env -i $envs "$bin" translate -f "$(basename "$input")" -o "$fmt" $args \
+    (cd "$dir" && env -i DCS_THREADS="$threads" $envs "$bin" translate -f "$(basename "$input")" -o "$fmt" $args \
         >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc")
 }
 
@@ -44,6 +48,15 @@ check() { # name expected actual
     fi
 }
 
+# Four threads give what one gave: status, output and stderr.
+same_on_threads() { # case dir, output format
+    mv "$tmp/out" "$tmp/out1"; mv "$tmp/err" "$tmp/err1"; mv "$tmp/rc" "$tmp/rc1"
+    run "$1" "$2" 4
+    for f in rc out err; do
+        cmp -s "$tmp/${f}1" "$tmp/$f" || { echo "  $2 $f differs on 4 threads"; return 1; }
+    done
+}
+
 one_case() {
     dir=$1
     run "$dir" spec
@@ -52,6 +65,7 @@ one_case() {
         [ "$rc" = 1 ] || { echo "  exit status $rc, expected 1"; [ -z "$update" ] && return 1; }
         check error "$dir/expected.error" "$tmp/err" || return 1
         [ -s "$tmp/out" ] && { echo "  printed output despite the error"; return 1; }
+        same_on_threads "$dir" spec || return 1
         return 0
     fi
     [ "$rc" = 0 ] || { echo "  exit status $rc:"; sed 's/^/    /' "$tmp/err"; return 1; }
@@ -66,9 +80,10 @@ one_case() {
         run "$dir" compose
         check compose "$dir/expected.compose.yml" "$tmp/out" || return 1
     fi
-    # The same input must give the same bytes.
+    # The same input must give the same bytes, whatever the threads.
     run "$dir" spec
     cmp -s "$tmp/out" "$dir/expected.json" || { echo "  second run differs"; return 1; }
+    same_on_threads "$dir" spec || return 1
 }
 
 for dir in "$root"/*/; do
