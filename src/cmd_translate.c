@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "json_pool.h"
+#include "jsonw.h"
 #include "translate/schema.h"
 #include "translate/translate.h"
 
@@ -175,17 +176,37 @@ struct stream_ctx {
     json_t *warnings;
     int print_now;
     size_t n;
+    struct dcs_jbuf lines;  /* warning lines not yet written */
 };
+
+/* stderr is unbuffered: the lines of many services go out in one write. */
+#define LINES_CHUNK (64u * 1024u)
+
+static void flush_lines(struct stream_ctx *c)
+{
+    if (c->lines.len && !c->lines.failed)
+        fwrite(c->lines.data, 1, c->lines.len, stderr);
+    c->lines.len = 0;
+}
 
 static int emit_spec(const struct dcs_spec_text *spec, void *data)
 {
     struct stream_ctx *c = data;
 
     if (c->print_now) {
-        dcs_print_warnings(c->file, c->warnings, 0);
-        json_array_clear(c->warnings);
-        if (spec->warning_len)
+        if (json_array_size(c->warnings)) {
+            flush_lines(c);
+            dcs_print_warnings(c->file, c->warnings, 0);
+            json_array_clear(c->warnings);
+        }
+        dcs_jbuf_append(&c->lines, spec->warning_lines, spec->warning_len);
+        if (c->lines.failed) {
+            c->lines.failed = 0;
+            c->lines.len = 0;
             fwrite(spec->warning_lines, 1, spec->warning_len, stderr);
+        } else if (c->lines.len >= LINES_CHUNK) {
+            flush_lines(c);
+        }
     }
     dcs_out_puts(c->out, c->n++ ? ",\n    " : "[\n    ");
     dcs_out_text(c->out, spec->text, spec->len);
@@ -199,7 +220,8 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, int print_now,
                        struct dcs_error *err)
 {
-    struct stream_ctx c = {out, a->file, warnings, print_now, 0};
+    struct stream_ctx c = {out, a->file, warnings, print_now, 0, {0}};
+    int rc;
     struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_spec, &c};
     json_t *nets = dcs_forward_networks(entries, &a->opts);
 
@@ -207,7 +229,10 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
     dcs_out_json(out, nets, 2);
     json_decref(nets);
     dcs_out_puts(out, ",\n  \"services\": ");
-    if (dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, err))
+    rc = dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, err);
+    flush_lines(&c);
+    dcs_jbuf_release(&c.lines);
+    if (rc)
         return DCS_ERR;
     dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
     if (print_now) {

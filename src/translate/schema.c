@@ -203,6 +203,22 @@ struct regex_copies {
     size_t cap;
 };
 
+/* The answers of recent matches of short strings, by this thread: most
+ * values of a large stack repeat ("production", "8.8.8.8", "/app"), and a
+ * hash costs little next to regexec.  Direct-mapped, overwritten. */
+#define MEMO_SLOTS 1024
+#define MEMO_TEXT 48
+
+struct regex_memo {
+    const struct regex_entry *e;  /* NULL: empty */
+    size_t hash;
+    unsigned char len;
+    bool matched;
+    char text[MEMO_TEXT];
+};
+
+static _Thread_local struct regex_memo *memo;
+
 static _Thread_local struct regex_copies copies;
 static pthread_key_t copies_key;
 static pthread_once_t copies_once = PTHREAD_ONCE_INIT;
@@ -211,6 +227,8 @@ static bool copies_key_ok;
 static void copies_free(void *unused)
 {
     (void)unused;
+    free(memo);
+    memo = NULL;
     for (size_t i = 0; i < copies.cap; i++)
         if (copies.re[i]) {
             regfree(copies.re[i]);
@@ -253,14 +271,36 @@ static regex_t *regex_copy(const struct regex_entry *e)
     return copies.re[e->id];
 }
 
-/* regexec with this thread's copy of `shared` (from regex_get). */
+static size_t hash_bytes(const char *s, size_t n, size_t h)
+{
+    while (n--)
+        h = (h ^ (unsigned char)*s++) * 1099511628211u;
+    return h;
+}
+
+/* regexec (0 on a match) with this thread's copy of `shared` (from
+ * regex_get), or the answer it gave before. */
 static int regex_match(const regex_t *shared, const char *s)
 {
     const struct regex_entry *e =
         (const void *)((const char *)shared - offsetof(struct regex_entry, re));
-    const regex_t *mine = regex_copy(e);
+    size_t n = strlen(s), h = hash_bytes(s, n, 1469598103934665603u + e->id);
+    struct regex_memo *m = NULL;
+    const regex_t *mine;
+    int rc;
 
-    return regexec(mine ? mine : shared, s, 0, NULL, 0);
+    if (n < MEMO_TEXT && (memo || (memo = calloc(MEMO_SLOTS, sizeof(*memo))))) {
+        m = &memo[h & (MEMO_SLOTS - 1)];
+        if (m->e == e && m->hash == h && m->len == n && !memcmp(m->text, s, n))
+            return m->matched ? 0 : REG_NOMATCH;
+    }
+    mine = regex_copy(e);
+    rc = regexec(mine ? mine : shared, s, 0, NULL, 0);
+    if (m) {
+        *m = (struct regex_memo){e, h, (unsigned char)n, rc == 0, {0}};
+        memcpy(m->text, s, n);
+    }
+    return rc;
 }
 
 /* ---- compiled schemas -------------------------------------------------- */
