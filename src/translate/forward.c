@@ -72,10 +72,11 @@ void dcs_svc_cache_release(struct dcs_svc_cache *c)
     memset(c, 0, sizeof(*c));
 }
 
-/* What a service needs because of the others: {"aliases": [link names
- * others give it], "shared": others mount its volumes}, keyed by name.
- * `ident` found target among the peers: a target given as text is an
- * entry of dcs_forward_each, where identifiers are names. */
+/* What a service needs because of the others, keyed by name: one packed
+ * string (a large stack has one per service): "S" when others mount its
+ * volumes, "-" when not, then the link names others give it, each ended
+ * by NUL, each once.  `ident` found target among the peers: a target given
+ * as text is an entry of dcs_forward_each, where identifiers are names. */
 static json_t *need_of(json_t *needs, const json_t *target, const char *ident)
 {
     const char *name = json_is_string(target) ? ident
@@ -83,12 +84,55 @@ static json_t *need_of(json_t *needs, const json_t *target, const char *ident)
     json_t *n = NULL;
 
     if (name && !(n = json_object_get(needs, name))) {
-        n = json_object();
-        json_object_set_new_nocheck(n, "aliases", json_array());
-        json_object_set_new_nocheck(n, "shared", json_false());
+        n = json_stringn_nocheck("-", 1);
         json_object_set_new(needs, name, n);
     }
     return n;
+}
+
+static bool need_shared(const json_t *need)
+{
+    return need && json_string_value(need)[0] == 'S';
+}
+
+static void need_set_shared(json_t *need)
+{
+    size_t len = json_string_length(need);
+    char *copy = malloc(len);
+
+    if (!copy)
+        return;
+    memcpy(copy, json_string_value(need), len);
+    copy[0] = 'S';
+    json_string_setn_nocheck(need, copy, len);
+    free(copy);
+}
+
+/* The next alias of a packed need after `at` (NULL: the first); NULL at
+ * the end. */
+static const char *need_alias(const json_t *need, const char *at)
+{
+    const char *end = json_string_value(need) + json_string_length(need);
+
+    at = at ? at + strlen(at) + 1 : json_string_value(need) + 1;
+    return at < end ? at : NULL;
+}
+
+static void need_add_alias(json_t *need, const char *alias)
+{
+    size_t len = json_string_length(need), n = strlen(alias) + 1;
+    char *grown;
+
+    for (const char *a = need_alias(need, NULL); a; a = need_alias(need, a))
+        if (!strcmp(a, alias))
+            return;
+    if (!(grown = malloc(len + n)))
+        return;
+    memcpy(grown, json_string_value(need), len);
+    memcpy(grown + len, alias, n);
+    /* Valid UTF-8 pieces, and NUL is a character. */
+    json_string_setn_nocheck(need, grown, len + n);
+    free(grown);
 }
 
 /* What service p (maybe text) makes the others need. */
@@ -105,14 +149,13 @@ static void add_needs_of(json_t *needs, const json_t *peers, const json_t *p)
         ident = json_string_value(json_object_get(l, "to_service"));
         t = json_object_get(peers, ident);
         if (t && (n = need_of(needs, t, ident)))
-            add_unique(json_object_get(n, "aliases"),
-                       link_target_name(l, buf, sizeof(buf)));
+            need_add_alias(n, link_target_name(l, buf, sizeof(buf)));
     }
     json_array_foreach(json_object_get(view, "bindings"), i, l) {
         ident = json_string_value(json_object_get(l, "volumes_from"));
         t = json_object_get(peers, ident);
         if (t && (n = need_of(needs, t, ident)))
-            json_object_set_new(n, "shared", json_true());
+            need_set_shared(n);
     }
     json_decref(view);
 }
@@ -155,9 +198,9 @@ static void add_needs_of_refs(json_t *needs, const json_t *peers, const json_t *
         if (!(t = json_object_get(peers, ident)) || !(n = need_of(needs, t, ident)))
             continue;
         if (link)
-            add_unique(json_object_get(n, "aliases"), target_name(name, ident, buf, sizeof(buf)));
+            need_add_alias(n, target_name(name, ident, buf, sizeof(buf)));
         else
-            json_object_set_new(n, "shared", json_true());
+            need_set_shared(n);
     }
 }
 
@@ -187,14 +230,13 @@ static json_t *aliases_for(const json_t *svc, const json_t *need,
                            const struct dcs_translate_opts *opts)
 {
     const char *name = json_string_value(json_object_get(svc, "name"));
-    json_t *aliases = json_array(), *a;
-    size_t i;
+    json_t *aliases = json_array();
 
     if (opts->stack && name)
         add_unique(aliases, name);
-    json_array_foreach(json_object_get(need, "aliases"), i, a)
-        if (!name || strcmp(json_string_value(a), name))
-            add_unique(aliases, json_string_value(a));
+    for (const char *a = need ? need_alias(need, NULL) : NULL; a; a = need_alias(need, a))
+        if (!name || strcmp(a, name))
+            add_unique(aliases, a);
     return aliases;
 }
 
@@ -317,7 +359,7 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     f.lines_source = in->lines_source;
     const json_t *need = name ? json_object_get(needs, name) : NULL;
     f.aliases = aliases_for(service, need, opts);
-    f.shared_volumes = json_is_true(json_object_get(need, "shared"));
+    f.shared_volumes = need_shared(need);
     if (run_rows(&f, err)) {
         json_decref(f.spec);
         f.spec = NULL;
