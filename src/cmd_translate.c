@@ -311,7 +311,10 @@ static int translate_command(int argc, char **argv)
         fprintf(stderr, "dcswarm: cannot write the output\n");
 out:
     dcs_out_release(&out);
-    json_decref(entries);
+    /* Ten thousand services are some 170,000 values to free one by one
+     * just before the process ends. */
+    if (!dcs_json_pool_active())
+        json_decref(entries);
     json_decref(warnings);
     json_decref(env);
     free(text);

@@ -210,6 +210,12 @@ static void pool_free(void *p)
 }
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_on;
+
+int dcs_json_pool_active(void)
+{
+    return pool_on;
+}
 
 static void pool_init(void)
 {
@@ -221,6 +227,7 @@ void dcs_json_pool_begin(void)
     if (!JSON_POOL || pthread_once(&pool_once, pool_init) || !pool.ready)
         return;
     json_set_alloc_funcs(pool_malloc, pool_free);
+    pool_on = 1;
 }
 
 void dcs_json_pool_end(void)
@@ -230,6 +237,7 @@ void dcs_json_pool_end(void)
     if (!JSON_POOL)
         return;
     json_set_alloc_funcs(malloc, free);
+    pool_on = 0;
     if (pool.live + cache.live)
         return; /* a value outlives the command: the pool stays, reachable */
     free(cache.stack);

@@ -13,6 +13,11 @@
 
 void dcs_json_pool_begin(void);
 
+/* Is jansson allocating from the pool (not in sanitizer builds)?  A command
+ * about to end may then leave its values unfreed: they stay reachable from
+ * the pool, and the process frees them all at once. */
+int dcs_json_pool_active(void);
+
 /* Back to malloc; the pool's memory is released unless a value made from it
  * is still alive.  Every thread that used the pool must have ended. */
 void dcs_json_pool_end(void);
