@@ -217,6 +217,13 @@ static int member_cmp(const void *a, const void *b)
  * are unique, so any sort gives the same order. */
 static void sort_members(struct member *m, size_t n)
 {
+    size_t sorted = 1;
+
+    /* Often built in order already: then n-1 comparisons are all. */
+    while (sorted < n && strcmp(m[sorted - 1].key, m[sorted].key) < 0)
+        sorted++;
+    if (sorted == n)
+        return;
     if (n > 16) {
         qsort(m, n, sizeof(*m), member_cmp);
         return;
