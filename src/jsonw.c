@@ -358,6 +358,11 @@ static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style 
     }
 }
 
+void dcs_json_write_string(struct dcs_jbuf *b, const char *s, size_t n)
+{
+    write_string(b, s, n);
+}
+
 void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base)
 {
     struct style st = {indent, base};

@@ -37,6 +37,10 @@ void dcs_jbuf_release(struct dcs_jbuf *b);
  * first shifted right by `base` spaces (v sits that deep in a document). */
 void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base);
 
+/* Append s[0..n) as a JSON string, quoted and escaped as dcs_json_write
+ * writes strings (s must be valid UTF-8). */
+void dcs_json_write_string(struct dcs_jbuf *b, const char *s, size_t n);
+
 /* v compact with sorted keys, as a malloc'd string (NULL on failure). */
 char *dcs_json_compact(const json_t *v);
 

@@ -49,7 +49,8 @@ struct fwd {
     bool shared_volumes;      /* another service mounts our volumes */
     bool partial;             /* a PATCH body: no defaults, no name */
     json_t *spec;             /* the ServiceSpec being built */
-    json_t *injected;         /* names of env vars dcswarm added (links) */
+    struct dcs_jbuf injected; /* names of env vars dcswarm added (links),
+                                 as a compact JSON array without its "]" */
     json_t *warnings;
     struct dcs_jbuf *lines;   /* non-NULL: warnings go here as lines of */
     const char *lines_source; /* dcs_warning_lines instead */

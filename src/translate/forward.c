@@ -253,28 +253,34 @@ static void set_label(json_t *spec, const char *key, const char *value)
         json_object_set_new_nocheck(labels, key, json_stringn_nocheck(value, n));
 }
 
+/* A value dcs_json_write made of JSON values: valid UTF-8 already. */
+static void set_json_label(json_t *spec, const char *key, const char *json, size_t n)
+{
+    json_object_set_new_nocheck(dcs_obj(spec, "Labels"), key, json_stringn_nocheck(json, n));
+}
+
 static void add_labels(struct fwd *f, const char *uuid)
 {
     char *made = f->text ? NULL : dcs_json_compact(f->svc);
     const char *canonical = f->text ? f->text : made;
-    char *injected = NULL;
 
     set_label(f->spec, DCS_LABEL_NAME, f->name);
     set_label(f->spec, DCS_LABEL_UUID, uuid);
     set_label(f->spec, DCS_LABEL_NAMESPACE, f->opts->namespace_);
-    set_label(f->spec, DCS_LABEL_SPEC, canonical);
+    if (canonical)
+        set_json_label(f->spec, DCS_LABEL_SPEC, canonical, strlen(canonical));
     if (f->opts->stack) {
         set_label(f->spec, DCS_LABEL_STACK, f->opts->stack);
         set_label(f->spec, DCS_LABEL_STACK_NS, f->opts->stack);
         json_object_set_new(dcs_obj(dcs_cs(f), "Labels"), DCS_LABEL_STACK_NS,
                             json_string(f->opts->stack));
     }
-    if (json_array_size(f->injected)) {
-        injected = dcs_json_compact(f->injected);
-        set_label(f->spec, DCS_LABEL_LINKENV, injected);
+    if (f->injected.len) {
+        dcs_jbuf_append(&f->injected, "]", 1);
+        if (!f->injected.failed)
+            set_json_label(f->spec, DCS_LABEL_LINKENV, f->injected.data, f->injected.len);
     }
     free(made);
-    free(injected);
 }
 
 /* The engine drops empty lists and maps from a spec it stores: leave them
@@ -353,7 +359,6 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     f.cache = cache;
     f.partial = !json_object_get(service, "image");
     f.spec = json_object();
-    f.injected = json_array();
     f.warnings = warnings;
     f.lines = in->lines;
     f.lines_source = in->lines_source;
@@ -369,7 +374,7 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
             add_labels(&f, in->uuid);
     }
     json_decref((json_t *)f.aliases);
-    json_decref(f.injected);
+    dcs_jbuf_release(&f.injected);
     return f.spec;
 }
 

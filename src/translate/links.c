@@ -416,7 +416,8 @@ static void add_link_env(struct fwd *f, struct lvars *l)
             json_array_append_new(env, kv) ||
             (l->key_has_eq && nameset_add_entry(&names, json_string_value(kv))))
             break;
-        json_array_append_new(f->injected, json_stringn_nocheck(key, klen));
+        dcs_jbuf_append(&f->injected, f->injected.len ? "," : "[", 1);
+        dcs_json_write_string(&f->injected, key, klen);
     }
 out:
     dcs_jbuf_release(&line);

@@ -260,18 +260,20 @@ static int is_null_text(const char *s, size_t n)
 /* 1 or 0 for the boolean spellings PyYAML knows, -1 for anything else. */
 static int bool_text(const char *s, size_t n)
 {
-    static const struct { const char *text; int value; } words[] = {
-        {"yes", 1},  {"Yes", 1},  {"YES", 1},  {"no", 0},     {"No", 0},
-        {"NO", 0},   {"true", 1}, {"True", 1}, {"TRUE", 1},   {"false", 0},
-        {"False", 0}, {"FALSE", 0}, {"on", 1}, {"On", 1},     {"ON", 1},
-        {"off", 0},  {"Off", 0},  {"OFF", 0},
+    static const struct { const char *text; size_t n; int value; } words[] = {
+        {"yes", 3, 1},   {"Yes", 3, 1},   {"YES", 3, 1},   {"no", 2, 0},
+        {"No", 2, 0},    {"NO", 2, 0},    {"true", 4, 1},  {"True", 4, 1},
+        {"TRUE", 4, 1},  {"false", 5, 0}, {"False", 5, 0}, {"FALSE", 5, 0},
+        {"on", 2, 1},    {"On", 2, 1},    {"ON", 2, 1},    {"off", 3, 0},
+        {"Off", 3, 0},   {"OFF", 3, 0},
     };
     size_t i;
 
-    if (n < 2 || n > 5)
+    /* Every scalar of a stackfile comes here: most start otherwise. */
+    if (n < 2 || n > 5 || !strchr("yYnNtTfFoO", s[0]))
         return -1;
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (strlen(words[i].text) == n && memcmp(words[i].text, s, n) == 0)
+        if (words[i].n == n && memcmp(words[i].text, s, n) == 0)
             return words[i].value;
     return -1;
 }
