@@ -470,7 +470,12 @@ static int load_stackfile_piped(json_t *entries, const char *text, size_t len,
  * and the whole text is loaded again in one piece, so that what is
  * reported is what one parser reports. */
 
-#define SF_PARTS_MAX DCS_MAX_THREADS
+/* Four parts per thread, taken in turn by whichever thread is free, so
+ * that a thread the machine slows down leaves its share to the others;
+ * none smaller than SF_PART_MIN bytes. */
+#define SF_PARTS_PER_THREAD 4
+#define SF_PARTS_MAX (SF_PARTS_PER_THREAD * DCS_MAX_THREADS)
+#define SF_PART_MIN ((size_t)64 << 10)
 
 struct sf_part {
     const char *text;
@@ -574,7 +579,7 @@ static void *sf_part_run(void *arg)
 {
     struct sf_part *part = arg;
 
-    part->failed = !sf_part_plain(part->text, part->len) ||
+    part->failed = atomic_load(part->dropped) || !sf_part_plain(part->text, part->len) ||
                    dcs_yaml_load_each(part->text, part->len, sf_part_entry, part,
                                       &part->err) != DCS_OK ||
                    part->s.failed || part->whole ||
@@ -584,18 +589,46 @@ static void *sf_part_run(void *arg)
     return NULL;
 }
 
-/* Does a later part have a key an earlier one has? */
+/* Does a later part have a key an earlier one has?  The first part's keys
+ * collect the others'. */
 static bool sf_parts_overlap(struct sf_part *parts, size_t n)
 {
+    json_t *seen = parts[0].keys, *v;
     const char *key;
-    json_t *v;
 
     for (size_t i = 1; i < n; i++)
         json_object_foreach(parts[i].keys, key, v)
-            for (size_t j = 0; j < i; j++)
-                if (json_object_get(parts[j].keys, key))
-                    return true;
+            if (json_object_get(seen, key) || json_object_set_nocheck(seen, key, v))
+                return true;
     return false;
+}
+
+struct sf_run {
+    struct sf_part *parts;
+    size_t n;
+    atomic_size_t next;     /* the next part to take */
+};
+
+static void *sf_parts_take(void *arg)
+{
+    struct sf_run *run = arg;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&run->next, 1)) < run->n)
+        sf_part_run(&run->parts[i]);
+    return NULL;
+}
+
+/* How many parts for this text on this many threads. */
+static size_t sf_parts_wanted(size_t len, int threads)
+{
+    size_t n = (size_t)threads * SF_PARTS_PER_THREAD;
+
+    if (threads < 2)
+        return 1;
+    if (n > len / SF_PART_MIN)
+        n = len / SF_PART_MIN;
+    return n < (size_t)threads ? (size_t)threads : n;
 }
 
 /* The parts' entries and warnings, in order, into entries and warnings;
@@ -603,15 +636,17 @@ static bool sf_parts_overlap(struct sf_part *parts, size_t n)
 static int sf_load_parts(json_t *entries, const char *text, size_t len,
                          const struct dcs_translate_opts *opts, json_t *warnings)
 {
-    struct sf_part parts[SF_PARTS_MAX] = {0};
-    pthread_t threads[SF_PARTS_MAX];
-    size_t at[SF_PARTS_MAX], n, started = 1, i;
+    struct sf_part *parts;
+    struct sf_run run = {NULL, 0, 0};
+    pthread_t threads[DCS_MAX_THREADS];
+    size_t at[SF_PARTS_MAX], n, started = 0, i;
     bool ok = true, version = false, services = false;
     atomic_bool dropped = false;
 
-    n = sf_cut(text, len, (size_t)opts->threads, at);
-    if (n < 2)
+    n = sf_cut(text, len, sf_parts_wanted(len, opts->threads), at);
+    if (n < 2 || !(parts = calloc(n, sizeof(*parts))))
         return DCS_ERR;
+    run.parts = parts;
     for (i = 0; i < n; i++) {
         size_t from = i ? at[i - 1] : 0, to = i + 1 < n ? at[i] : len;
         parts[i] = (struct sf_part){.text = text + from, .len = to - from,
@@ -620,13 +655,13 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
         parts[i].s = (struct sf_stream){json_array(), opts, json_array(), 0,
                                         &parts[i].err, false, false, false};
     }
-    while (started < n && !pthread_create(&threads[started], NULL, sf_part_run,
-                                          &parts[started]))
+    run.n = n;
+    /* The caller's thread is one of opts->threads. */
+    while (started + 1 < (size_t)opts->threads && started + 1 < n &&
+           !pthread_create(&threads[started], NULL, sf_parts_take, &run))
         started++;
-    for (i = started; i < n; i++) /* no more threads: here, then */
-        sf_part_run(&parts[i]);
-    sf_part_run(&parts[0]);
-    for (i = 1; i < started; i++)
+    sf_parts_take(&run);
+    for (i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     for (i = 0; i < n; i++) {
         ok &= !parts[i].failed;
@@ -642,6 +677,7 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
         json_decref(parts[i].s.warnings);
         json_decref(parts[i].keys);
     }
+    free(parts);
     return ok ? DCS_OK : DCS_ERR;
 }
 
