@@ -4,6 +4,7 @@
  * the client gets Docker Cloud's link environment variables (DESIGN.md §3).
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,13 +310,21 @@ struct nameset {
     size_t cap, used;
 };
 
+/* Eight bytes at a step: link variable names are long and alike
+ * ("DB_1_PORT_5432_TCP_ADDR"), and every one is looked up. */
 static size_t name_hash(const char *s, size_t n)
 {
-    size_t h = 1469598103934665603u;
+    uint64_t h = 1469598103934665603u ^ n, w;
 
-    while (n--)
-        h = (h ^ (unsigned char)*s++) * 1099511628211u;
-    return h;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x9E3779B97F4A7C15u;
+    return (size_t)(h ^ (h >> 32));
 }
 
 static bool nameset_has(const struct nameset *set, const char *s, size_t n)
