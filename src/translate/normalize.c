@@ -635,7 +635,7 @@ static int sf_memory(struct sf_ctx *c, const char *key, const json_t *v,
                      struct dcs_error *err)
 {
     const char *field = !strcmp(key, "mem_limit") ? "memory" : "memory_swap";
-    long long bytes, mb;
+    long long bytes = 0, mb;
 
     spell(c, field, key);
     if (dcs_parse_memory(v, &bytes, err))
