@@ -2,6 +2,7 @@
 # The whole test suite, as `make test` / `make check` run it:
 #   unit     cmocka tests (tests/unit)
 #   golden   the mapping's contract (tests/golden)
+#   threads  a large stackfile gives the same bytes on 1, 2 and 5 threads
 #   schema   schemas/ checked by python3-jsonschema against the golden inputs
 #   docs     docs/mapping.md is what the field table says
 #   engine   against a real swarm started by tests/lab (root only)
@@ -25,6 +26,7 @@ suite() {
 
 suite unit sh tests/run-unit.sh "$build"/tests/test_*
 suite golden sh tests/golden/run.sh "$bin"
+suite threads sh tests/threads-check.sh "$bin"
 suite schema /usr/bin/python3 tests/schema_check.py
 suite docs sh tests/docs-check.sh "$bin"
 if [ -z "${DCS_SKIP_ENGINE:-}" ]; then

@@ -1,0 +1,64 @@
+#!/bin/sh
+# translate on one thread and on several must print the same bytes: a
+# stackfile large enough to be cut into parts (several per thread) and to
+# make many chunks of specs, in every output format, with and without
+# --stack, warnings as lines and as JSON, and refused inputs (the same
+# status, stdout and stderr).  The golden cases are too small for that.
+set -u
+bin=${1:-./dcswarm}
+case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+/usr/bin/python3 "$root/bench/gen-stackfile.py" 400 > "$tmp/big.yml"
+# Refused where it is loaded (a bad port), and where it is translated (a
+# port published twice), each after hundreds of valid services.
+sed 's/^  ports: \["10390:80", "443"\]$/  ports: ["10390:80x"]/' "$tmp/big.yml" > "$tmp/bad-load.yml"
+sed 's/^  ports: \["10390:80", "443"\]$/  ports: ["10005:80"]/' "$tmp/big.yml" > "$tmp/bad-port.yml"
+# An anchor: the text is not cut, and is loaded in one piece.
+sed 's/^svc7:$/svc7: \&seven/' "$tmp/big.yml" > "$tmp/anchor.yml"
+for f in bad-load bad-port; do
+    cmp -s "$tmp/big.yml" "$tmp/$f.yml" && { echo "threads: $f.yml was not made"; exit 1; }
+done
+
+run() { # threads file args... -> $tmp/out.T $tmp/err.T $tmp/rc.T
+    t=$1; f=$2; shift 2
+    DCS_THREADS=$t "$bin" translate -f "$tmp/$f" "$@" >"$tmp/out.$t" 2>"$tmp/err.$t"
+    echo $? >"$tmp/rc.$t"
+}
+
+check() { # file args...
+    run 1 "$@"
+    for t in 2 5; do
+        run $t "$@"
+        for x in rc out err; do
+            if ! cmp -s "$tmp/$x.1" "$tmp/$x.$t"; then
+                echo "FAIL $*: $x differs on $t threads"
+                fail=$((fail + 1))
+                return
+            fi
+        done
+    done
+    pass=$((pass + 1))
+}
+
+for f in big.yml anchor.yml; do
+    check "$f" -o spec
+    check "$f" -o spec --stack bench
+    check "$f" -o spec --stack bench --warnings-json
+    check "$f" -o compose --stack bench
+    check "$f" -o cloud
+done
+check big.yml -o spec --stack bench --strict
+check bad-load.yml -o spec --stack bench
+check bad-port.yml -o spec --stack bench
+check bad-port.yml -o spec --stack bench --warnings-json
+# The refused inputs must be refused (not only alike).
+for f in bad-load bad-port; do
+    run 1 "$f.yml" -o spec --stack bench
+    [ "$(cat "$tmp/rc.1")" = 1 ] || { echo "FAIL $f.yml: exit status $(cat "$tmp/rc.1"), expected 1"; fail=$((fail + 1)); }
+done
+echo "threads: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
