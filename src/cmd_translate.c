@@ -189,7 +189,8 @@ static void flush_lines(struct stream_ctx *c)
     c->lines.len = 0;
 }
 
-static int emit_spec(const struct dcs_spec_text *spec, void *data)
+/* The warnings so far, as they come, before the spec they came with. */
+static int emit_warnings(const struct dcs_spec_text *spec, void *data)
 {
     struct stream_ctx *c = data;
 
@@ -208,6 +209,14 @@ static int emit_spec(const struct dcs_spec_text *spec, void *data)
             flush_lines(c);
         }
     }
+    return DCS_OK;
+}
+
+static int emit_spec(const struct dcs_spec_text *spec, void *data)
+{
+    struct stream_ctx *c = data;
+
+    emit_warnings(spec, data);
     dcs_out_puts(c->out, c->n++ ? ",\n    " : "[\n    ");
     dcs_out_text(c->out, spec->text, spec->len);
     return c->out->failed ? DCS_ERR : DCS_OK;
@@ -240,6 +249,28 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
         json_array_clear(warnings);
     }
     return DCS_OK;
+}
+
+/* Input that translating would refuse (dcs_forward_check): nothing is
+ * written, but stderr is what it was when translating found the error,
+ * the warnings made up to it (those of the services before the refused
+ * one, and those it made before its error), then the error.  Translated
+ * once more for them, without output: it stops at that same error. */
+static void refused_warnings(const struct translate_args *a, const json_t *entries,
+                             json_t *warnings, int print_now)
+{
+    struct stream_ctx c = {NULL, a->file, warnings, print_now, 0, {0}};
+    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_warnings, &c};
+    struct dcs_error again;
+
+    dcs_error_clear(&again);
+    if (strcmp(a->output, "spec")) {
+        json_decref(dcs_forward(entries, &a->opts, NULL, warnings, &again));
+    } else {
+        dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, &again);
+        flush_lines(&c);
+        dcs_jbuf_release(&c.lines);
+    }
 }
 
 /* One thread per processor, or DCS_THREADS of them. */
@@ -285,15 +316,20 @@ static int translate_command(int argc, char **argv)
     out.to = stdout;
     out.hold = !print_now;
     if (!(text = dcs_read_file(a.file, &len, &err)) ||
-        !(entries = dcs_load_services(text, len, &a.opts, warnings, &err))) {
+        !(entries = dcs_load_services_unchecked(text, len, &a.opts, warnings, &err))) {
         dcs_print_error(a.file, &err);
         goto out;
     }
     free(text);
     text = NULL;
-    failed = !strcmp(a.output, "spec")
-             ? write_specs(&a, entries, warnings, &out, print_now, &err)
-             : write_whole(&a, entries, warnings, &out, &err);
+    /* Every error translating could meet, found before a spec is written:
+     * the specs are written as they are made. */
+    if ((failed = dcs_forward_check(entries, &a.opts, &err)))
+        refused_warnings(&a, entries, warnings, print_now);
+    else if (!strcmp(a.output, "spec"))
+        failed = write_specs(&a, entries, warnings, &out, print_now, &err);
+    else
+        failed = write_whole(&a, entries, warnings, &out, &err);
     if (failed) {
         dcs_print_warnings(a.file, warnings, 0);
         dcs_print_error(a.file, &err);

@@ -311,6 +311,25 @@ static void rev_target(struct rev *r, const char *field)
         json_object_set_new(r->out, field, json_integer(k ? json_integer_value(k) : 1));
 }
 
+/* Split as a shell would: an unterminated quote is an error. */
+static int check_argv(const struct fwd *f, const char *field, const json_t *v,
+                      struct dcs_error *err)
+{
+    if (dcs_shell_check(json_string_value(v), err))
+        return dcs_error_prefix_path(err, dcs_spelling(f->spelling, field)), DCS_ERR;
+    return DCS_OK;
+}
+
+static int check_run_command(const struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    return check_argv(f, "run_command", v, err);
+}
+
+static int check_entrypoint(const struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    return check_argv(f, "entrypoint", v, err);
+}
+
 static int fwd_argv(struct fwd *f, const char *field, const char *key,
                     const json_t *v, struct dcs_error *err)
 {
@@ -480,12 +499,12 @@ static void rev_cs_scalar(struct rev *r, const char *field)
         json_object_set_new(r->out, field, json_boolean(json_is_true(v)));
 }
 
-static int fwd_dns(struct fwd *f, const json_t *v, struct dcs_error *err)
+static int check_dns(const struct fwd *f, const json_t *v, struct dcs_error *err)
 {
-    json_t *ns = dcs_arr(dcs_obj(dcs_cs(f), "DNSConfig"), "Nameservers"), *ip;
+    const json_t *ip;
     size_t i;
 
-    json_array_foreach(v, i, ip) {
+    json_array_foreach(v, i, ip)
         if (!dcs_is_ip(json_string_value(ip))) {
             dcs_error_set(err, NULL, "expected an IP address, got \"%s\"",
                           json_string_value(ip));
@@ -493,8 +512,19 @@ static int fwd_dns(struct fwd *f, const json_t *v, struct dcs_error *err)
                      dcs_spelling(f->spelling, "dns"), i);
             return DCS_ERR;
         }
+    return DCS_OK;
+}
+
+static int fwd_dns(struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    json_t *ns, *ip;
+    size_t i;
+
+    if (check_dns(f, v, err))
+        return DCS_ERR;
+    ns = dcs_arr(dcs_obj(dcs_cs(f), "DNSConfig"), "Nameservers");
+    json_array_foreach(v, i, ip)
         json_array_append(ns, ip);
-    }
     return DCS_OK;
 }
 
@@ -519,6 +549,13 @@ static void rev_dns(struct rev *r, const char *field)
 static void rev_dns_search(struct rev *r, const char *field)
 {
     rev_dns_list(r, field, "Search");
+}
+
+static int check_caps(const struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    (void)v;
+    return dcs_caps_check(json_object_get(f->svc, "cap_add"),
+                          json_object_get(f->svc, "cap_drop"), err);
 }
 
 /* cap_add and cap_drop are normalised together (add wins over drop). */
@@ -797,7 +834,10 @@ static void rev_net(struct rev *r, const char *field)
 /* The table                                                           */
 
 #define ROW(api_, sf_, class__, swarm_, note_, always_, fwd_, rev_) \
-    {api_, sf_, class__, swarm_, note_, always_, fwd_, rev_}
+    {api_, sf_, class__, swarm_, note_, always_, fwd_, rev_, NULL}
+/* A row whose converter can refuse the value: `check_` says whether. */
+#define CHECKED_ROW(api_, sf_, class__, swarm_, note_, always_, fwd_, rev_, check_) \
+    {api_, sf_, class__, swarm_, note_, always_, fwd_, rev_, check_}
 
 const struct dcs_field dcs_fields[] = {
     ROW("image", "image", "exact", "TaskTemplate.ContainerSpec.Image",
@@ -812,15 +852,16 @@ const struct dcs_field dcs_fields[] = {
     ROW("target_num_containers", "target_num_containers", "exact",
         "Mode.Replicated.Replicas", "default 1; ignored for every_node (global)",
         true, fwd_target, rev_target),
-    ROW("run_command", "command", "exact", "TaskTemplate.ContainerSpec.Args",
+    CHECKED_ROW("run_command", "command", "exact", "TaskTemplate.ContainerSpec.Args",
         "POSIX shell word splitting; an unterminated quote is an error",
-        false, fwd_run_command, rev_run_command),
-    ROW("entrypoint", "entrypoint", "exact", "TaskTemplate.ContainerSpec.Command",
-        "POSIX shell word splitting", false, fwd_entrypoint, rev_entrypoint),
-    ROW("container_ports", "ports, expose", "exact", "EndpointSpec.Ports",
+        false, fwd_run_command, rev_run_command, check_run_command),
+    CHECKED_ROW("entrypoint", "entrypoint", "exact", "TaskTemplate.ContainerSpec.Command",
+        "POSIX shell word splitting", false, fwd_entrypoint, rev_entrypoint,
+        check_entrypoint),
+    CHECKED_ROW("container_ports", "ports, expose", "exact", "EndpointSpec.Ports",
         "published ports go to the ingress routing mesh (outer_port null = "
         "dynamic); unpublished ones are kept for link variables; net: host "
-        "publishes in host mode", false, dcs_fwd_ports, dcs_rev_ports),
+        "publishes in host mode", false, dcs_fwd_ports, dcs_rev_ports, dcs_check_ports),
     ROW("container_envvars", "environment", "exact",
         "TaskTemplate.ContainerSpec.Env", "\"KEY=value\", in order; stackfile "
         "bare names take the caller's environment", false, fwd_envvars, rev_envvars),
@@ -842,17 +883,18 @@ const struct dcs_field dcs_fields[] = {
         fwd_tty, rev_cs_scalar),
     ROW("stdin_open", "stdin_open", "exact", "TaskTemplate.ContainerSpec.OpenStdin",
         "", false, fwd_stdin_open, rev_cs_scalar),
-    ROW("dns", "dns", "exact", "TaskTemplate.ContainerSpec.DNSConfig.Nameservers",
+    CHECKED_ROW("dns", "dns", "exact", "TaskTemplate.ContainerSpec.DNSConfig.Nameservers",
         "IP addresses only (an invalid one is an error, not dropped)", false,
-        fwd_dns, rev_dns),
+        fwd_dns, rev_dns, check_dns),
     ROW("dns_search", "dns_search", "exact",
         "TaskTemplate.ContainerSpec.DNSConfig.Search", "", false, fwd_dns_search,
         rev_dns_search),
-    ROW("cap_add", "cap_add", "exact", "TaskTemplate.ContainerSpec.CapabilityAdd",
+    CHECKED_ROW("cap_add", "cap_add", "exact", "TaskTemplate.ContainerSpec.CapabilityAdd",
         "normalised as docker/cli does: CAP_ prefix, upper case, ALL alone, "
-        "add wins over drop", false, fwd_caps, rev_caps),
-    ROW("cap_drop", "cap_drop", "exact", "TaskTemplate.ContainerSpec.CapabilityDrop",
-        "as cap_add", false, fwd_caps, rev_caps),
+        "add wins over drop", false, fwd_caps, rev_caps, check_caps),
+    CHECKED_ROW("cap_drop", "cap_drop", "exact",
+        "TaskTemplate.ContainerSpec.CapabilityDrop", "as cap_add", false, fwd_caps,
+        rev_caps, check_caps),
     ROW("devices", "devices", "kept", "dcswarm.spec label",
         "no swarm equivalent (moby/moby#30846)", false, fwd_devices, rev_kept_list),
     ROW("extra_hosts", "extra_hosts", "exact", "TaskTemplate.ContainerSpec.Hosts",
@@ -882,6 +924,10 @@ const struct dcs_field dcs_fields[] = {
         "target, and Docker Cloud's link variables (addresses are the alias, "
         "ports the container ports); no per-container alias-N names",
         false, dcs_fwd_links, dcs_rev_links),
+    /* dcs_fwd_bindings refuses a container path mounted twice, where the
+     * paths of other services count too (volumes_from): dcs_forward_check
+     * tests that once all are loaded, after what the rows above refuse
+     * (dcs_check_service); no row below refuses anything. */
     ROW("bindings", "volumes, volumes_from", "approximate",
         "TaskTemplate.ContainerSpec.Mounts",
         "host_path: a bind mount (the path must exist on the node); "

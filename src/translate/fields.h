@@ -69,6 +69,12 @@ struct rev {
 typedef int (*dcs_fwd_fn)(struct fwd *f, const json_t *value,
                           struct dcs_error *err);
 typedef void (*dcs_rev_fn)(struct rev *r, const char *field);
+/* What a converter refuses, tested alone, on the canonical service while
+ * it is loaded (dcs_check_service): no spec of a stack may be written
+ * before an error in a later service is found.  The converter refuses the
+ * same through the same code.  Uses only f->svc, f->spelling and f->opts. */
+typedef int (*dcs_check_fn)(const struct fwd *f, const json_t *value,
+                            struct dcs_error *err);
 
 struct dcs_field {
     const char *api;         /* Docker Cloud API name */
@@ -79,6 +85,8 @@ struct dcs_field {
     bool always;             /* forward runs even when the field is absent */
     dcs_fwd_fn fwd;
     dcs_rev_fn rev;
+    dcs_check_fn check;      /* what fwd refuses, or NULL: nothing the value
+                                alone makes it refuse */
 };
 
 /* The table, terminated by a row with api == NULL. */
@@ -97,14 +105,51 @@ const json_t *dcs_peer(const struct fwd *f, const char *ident);
 
 /* ports.c, mounts.c, links.c */
 int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err);
+int dcs_check_ports(const struct fwd *f, const json_t *v, struct dcs_error *err);
 void dcs_rev_ports(struct rev *r, const char *field);
 int dcs_fwd_bindings(struct fwd *f, const json_t *v, struct dcs_error *err);
 void dcs_rev_bindings(struct rev *r, const char *field);
 json_t *dcs_mounts_for(const json_t *bindings, const char *swarm_name,
                        bool shared, const json_t *peers_or_null);
+
+/* Swarm publishes a port once for the whole swarm: "port/protocol" keys.
+ * The key of a port published on `port` (NUL-terminated) appended to keys. */
+void dcs_port_key(struct dcs_jbuf *keys, long long port, const char *protocol);
+/* The keys of the canonical container_ports that publish a fixed outer
+ * port, appended to keys, each after the byte `tag`. */
+void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char tag);
+/* Refuse keys (as dcs_port_key made them, one after the other) that `seen`
+ * (key -> name of the service that published it) has; add them as me's
+ * (me must outlive seen). */
+struct dcs_strmap;
+int dcs_check_port_conflicts(struct dcs_strmap *seen, const struct dcs_jbuf *keys,
+                             const char *me, struct dcs_error *err);
+
+/* What binding b mounts (its container path, *target): a mount of its
+ * service's own, one only those that take its service's volumes_from
+ * mount (b is a volumes_from that has a container path too), or nothing. */
+enum dcs_mount_kind { DCS_MOUNT_NONE, DCS_MOUNT_OWN, DCS_MOUNT_LENT };
+enum dcs_mount_kind dcs_binding_mount(const json_t *b, const char **target);
+/* Refuse a container path that `targets` (NUL-terminated paths, the mounts
+ * of one service in order) holds twice; err->path is left to the caller
+ * (the bindings, as the user spelled them). */
+int dcs_check_targets(const struct dcs_jbuf *targets, struct dcs_error *err);
 int dcs_fwd_links(struct fwd *f, const json_t *v, struct dcs_error *err);
 void dcs_rev_links(struct rev *r, const char *field);
 int dcs_fwd_net(struct fwd *f, const json_t *v, struct dcs_error *err);
+
+/* What translating canonical `service` alone would refuse (forward.c):
+ * its swarm name, then the check of each row, in forward's order.  The
+ * load phase runs it on every service; `spelling` as dcs_spelling takes. */
+int dcs_check_service(const json_t *service, const json_t *spelling,
+                      const struct dcs_translate_opts *opts, struct dcs_error *err);
+
+/* What is needed of `service` before any service is translated, packed in
+ * one string (*refs, new; NULL when there is nothing) for the entry's
+ * "refs": its links, volumes_from, mounts and published ports, and whether
+ * dcs_check_service refuses it (forward.c).  DCS_ERR when out of memory. */
+int dcs_refs_pack(const json_t *service, const json_t *spelling,
+                  const struct dcs_translate_opts *opts, json_t **refs);
 
 /* Link variables a client linking to `target` under `alias` gets, as an
  * object name -> value (links.c). */

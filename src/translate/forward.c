@@ -9,6 +9,7 @@
 #include "jsonw.h"
 #include "translate/fields.h"
 #include "translate/normalize.h"
+#include "translate/strmap.h"
 
 static const char *target_name(const char *name, const char *to, char *buf, size_t len)
 {
@@ -178,33 +179,120 @@ static json_t *index_needs(const json_t *peers)
     return needs;
 }
 
-/* What the packed refs of a lean entry (refs_pack in input.c) make the
- * others need. */
+/* ---- refs: what is needed of every service before translating any ---
+ * Packed in one string per entry while the service is loaded, so that
+ * neither the needs of the others (links, volumes_from) nor the checks
+ * across services (dcs_forward_check) read the text of every service once
+ * more.  Records, one after the other, a kind and NUL-terminated strings:
+ *   N name              its name, first (a service may have none)
+ *   L to_service name   a link ("" for no name)
+ *   V service           volumes_from
+ *   T path              a container path the service mounts, its own
+ *   t path              one only those taking its volumes_from mount
+ *   P port/protocol     an outer port it publishes (dcs_port_key)
+ *   ! ""                translating it alone would refuse it
+ *                       (dcs_check_service) */
+
+struct ref {
+    char kind;
+    const char *a, *b; /* b: the link name of an L, else NULL */
+};
+
+static void ref_put(struct dcs_jbuf *b, char kind, const char *a, const char *name)
+{
+    dcs_jbuf_append(b, &kind, 1);
+    dcs_jbuf_append(b, a, strlen(a) + 1);
+    if (name)
+        dcs_jbuf_append(b, name, strlen(name) + 1);
+}
+
+int dcs_refs_pack(const json_t *service, const json_t *spelling,
+                  const struct dcs_translate_opts *opts, json_t **refs)
+{
+    const json_t *l, *to, *from, *bindings = json_object_get(service, "bindings");
+    const char *name, *target;
+    enum dcs_mount_kind kind;
+    struct dcs_jbuf b = {0};
+    struct dcs_error why;
+    size_t i;
+    int rc;
+
+    dcs_error_clear(&why);
+    if ((name = json_string_value(json_object_get(service, "name"))))
+        ref_put(&b, 'N', name, NULL);
+    /* Found while the service is in hand; reported by dcs_forward_check,
+     * which checks it again for the error: loading goes on, as an error
+     * loading a later service finds is the one reported. */
+    if (dcs_check_service(service, spelling, opts, &why))
+        ref_put(&b, '!', "", NULL);
+    json_array_foreach(json_object_get(service, "linked_to_service"), i, l)
+        if (json_is_string(to = json_object_get(l, "to_service"))) {
+            name = json_string_value(json_object_get(l, "name"));
+            ref_put(&b, 'L', json_string_value(to), name ? name : "");
+        }
+    json_array_foreach(bindings, i, l) {
+        if (json_is_string(from = json_object_get(l, "volumes_from")))
+            ref_put(&b, 'V', json_string_value(from), NULL);
+        if ((kind = dcs_binding_mount(l, &target)))
+            ref_put(&b, kind == DCS_MOUNT_OWN ? 'T' : 't', target, NULL);
+    }
+    dcs_port_keys(&b, json_object_get(service, "container_ports"), 'P');
+    /* Valid UTF-8 pieces, and NUL is a character. */
+    *refs = b.len && !b.failed ? json_stringn_nocheck(b.data, b.len) : NULL;
+    rc = b.failed || (b.len && !*refs) ? DCS_ERR : DCS_OK;
+    dcs_jbuf_release(&b);
+    return rc;
+}
+
+/* Reads the records of one refs string (refs_read), one after the other. */
+struct refs_reader {
+    const char *at, *end; /* NULL: no refs */
+};
+
+static struct refs_reader refs_read(const json_t *refs)
+{
+    const char *s = json_string_value(refs);
+
+    return (struct refs_reader){s, s ? s + json_string_length(refs) : NULL};
+}
+
+/* The next record into *r; false at the end. */
+static bool ref_next(struct refs_reader *rd, struct ref *r)
+{
+    if (!rd->at || rd->at >= rd->end)
+        return false;
+    r->kind = *rd->at++;
+    r->a = rd->at;
+    rd->at += strlen(rd->at) + 1;
+    r->b = NULL;
+    if (r->kind == 'L') {
+        r->b = rd->at;
+        rd->at += strlen(rd->at) + 1;
+    }
+    return true;
+}
+
+/* What the packed refs of an entry make the others need. */
 static void add_needs_of_refs(json_t *needs, const json_t *peers, const json_t *refs)
 {
-    const char *s = json_string_value(refs), *end = s + json_string_length(refs);
-    const char *ident, *name;
+    struct refs_reader rd = refs_read(refs);
     const json_t *t;
     json_t *n;
+    struct ref r;
     char buf[256];
 
-    while (s < end) {
-        bool link = *s++ == 'L';
-        ident = s;
-        s += strlen(s) + 1;
-        name = link ? s : NULL;
-        if (link)
-            s += strlen(s) + 1;
-        if (!(t = json_object_get(peers, ident)) || !(n = need_of(needs, t, ident)))
+    while (ref_next(&rd, &r)) {
+        if ((r.kind != 'L' && r.kind != 'V') || !(t = json_object_get(peers, r.a)) ||
+            !(n = need_of(needs, t, r.a)))
             continue;
-        if (link)
-            need_add_alias(n, target_name(name, ident, buf, sizeof(buf)));
+        if (r.kind == 'L')
+            need_add_alias(n, target_name(r.b, r.a, buf, sizeof(buf)));
         else
             need_set_shared(n);
     }
 }
 
-/* index_needs from the entries of dcs_load_services: a lean entry has the
+/* index_needs from the entries of dcs_load_services: an entry has the
  * links and volumes_from of its service packed in "refs" (none: no such
  * member), so that the text of every service is not read once more. */
 static json_t *index_needs_of_entries(const json_t *entries, const json_t *peers)
@@ -301,6 +389,15 @@ static void prune_empty(json_t *v)
     }
 }
 
+/* Row failed: the field as the user spelled it, unless a path is named. */
+static int row_failed(const struct fwd *f, const struct dcs_field *row,
+                      struct dcs_error *err)
+{
+    if (!err->path[0])
+        snprintf(err->path, sizeof(err->path), "%s", dcs_spelling(f->spelling, row->api));
+    return DCS_ERR;
+}
+
 static int run_rows(struct fwd *f, struct dcs_error *err)
 {
     const struct dcs_field *row;
@@ -310,12 +407,46 @@ static int run_rows(struct fwd *f, struct dcs_error *err)
         v = json_object_get(f->svc, row->api);
         if (!v && !row->always)
             continue;
-        if (row->fwd(f, v, err)) {
-            if (!err->path[0])
-                snprintf(err->path, sizeof(err->path), "%s",
-                         dcs_spelling(f->spelling, row->api));
-            return DCS_ERR;
-        }
+        if (row->fwd(f, v, err))
+            return row_failed(f, row, err);
+    }
+    return DCS_OK;
+}
+
+/* <stack>_<name> (or <name>) into buf; refused as swarm would refuse it. */
+static int swarm_name_of(char *buf, size_t len, const char *name,
+                         const struct dcs_translate_opts *opts, struct dcs_error *err)
+{
+    if (opts->stack && name)
+        snprintf(buf, len, "%s_%s", opts->stack, name);
+    else
+        snprintf(buf, len, "%s", name ? name : "");
+    if (name && strlen(buf) > 63)
+        return dcs_error_set(err, "name", "\"%s\" is longer than the 63 characters "
+                             "swarm allows in a service name", buf);
+    return DCS_OK;
+}
+
+/* What forward_one refuses before its rows, and then their checks, in
+ * the order it meets them. */
+int dcs_check_service(const json_t *service, const json_t *spelling,
+                      const struct dcs_translate_opts *opts, struct dcs_error *err)
+{
+    const char *name = json_string_value(json_object_get(service, "name"));
+    struct fwd f = {.name = name ? name : "", .svc = service, .spelling = spelling,
+                    .opts = opts, .partial = !json_object_get(service, "image")};
+    const struct dcs_field *row;
+    const json_t *v;
+    char swarm_name[160];
+
+    if (swarm_name_of(swarm_name, sizeof(swarm_name), name, opts, err))
+        return DCS_ERR;
+    f.swarm_name = swarm_name;
+    for (row = dcs_fields; row->api; row++) {
+        if (!row->check || (!(v = json_object_get(service, row->api)) && !row->always))
+            continue;
+        if (row->check(&f, v, err))
+            return row_failed(&f, row, err);
     }
     return DCS_OK;
 }
@@ -340,15 +471,8 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     char swarm_name[160];
     struct fwd f = {0};
 
-    if (opts->stack && name)
-        snprintf(swarm_name, sizeof(swarm_name), "%s_%s", opts->stack, name);
-    else
-        snprintf(swarm_name, sizeof(swarm_name), "%s", name ? name : "");
-    if (name && strlen(swarm_name) > 63) {
-        dcs_error_set(err, "name", "\"%s\" is longer than the 63 characters "
-                      "swarm allows in a service name", swarm_name);
+    if (swarm_name_of(swarm_name, sizeof(swarm_name), name, opts, err))
         return NULL;
-    }
     f.name = name ? name : "";
     f.swarm_name = swarm_name;
     f.svc = service;
@@ -428,46 +552,17 @@ json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_o
     return nets;
 }
 
-/* "port/protocol" of each port spec publishes, each key NUL-terminated. */
+/* The keys of the ports spec publishes (dcs_port_key). */
 static void published_ports(struct dcs_jbuf *keys, const json_t *spec)
 {
+    const json_t *ports = json_object_get(json_object_get(spec, "EndpointSpec"), "Ports");
     const json_t *p;
     size_t j;
-    char key[64];
-    int n;
 
-    json_array_foreach(json_object_get(json_object_get(spec, "EndpointSpec"), "Ports"), j, p) {
-        if (!json_object_get(p, "PublishedPort"))
-            continue;
-        n = snprintf(key, sizeof(key), "%lld/%s",
-                     (long long)json_integer_value(json_object_get(p, "PublishedPort")),
-                     json_string_value(json_object_get(p, "Protocol")));
-        dcs_jbuf_append(keys, key, (size_t)n < sizeof(key) ? (size_t)n + 1 : sizeof(key));
-        if ((size_t)n >= sizeof(key))
-            keys->data[keys->len - 1] = 0;
-    }
-}
-
-/* Swarm publishes a port once for the whole swarm (ingress).  `keys` as
- * published_ports made them. */
-static int check_port_conflicts(json_t *seen, const struct dcs_jbuf *keys,
-                                const char *me, struct dcs_error *err)
-{
-    const char *key;
-
-    for (size_t at = 0; at < keys->len; at += strlen(key) + 1) {
-        key = keys->data + at;
-        if (json_object_get(seen, key)) {
-            dcs_error_set(err, NULL, "port %s is already published by service "
-                          "\"%s\"; swarm publishes a port once for the whole "
-                          "swarm: give one of them another outer port", key,
-                          json_string_value(json_object_get(seen, key)));
-            snprintf(err->path, sizeof(err->path), "%s:ports", me);
-            return DCS_ERR;
-        }
-        json_object_set_new(seen, key, json_string(me));
-    }
-    return DCS_OK;
+    json_array_foreach(ports, j, p)
+        if (json_object_get(p, "PublishedPort"))
+            dcs_port_key(keys, json_integer_value(json_object_get(p, "PublishedPort")),
+                         json_string_value(json_object_get(p, "Protocol")));
 }
 
 static void prefix_service(struct dcs_error *err, const char *name)
@@ -478,6 +573,140 @@ static void prefix_service(struct dcs_error *err, const char *name)
         return;
     snprintf(joined, sizeof(joined), "%s:%s", name, err->path);
     memcpy(err->path, joined, sizeof(joined));
+}
+
+/* ---- what translating would refuse, found before it ------------------
+ * dcs_forward_each_text writes each spec as soon as it is handed over, so
+ * an error found while translating would come after the specs of the
+ * services before it.  What each service alone would be refused for is
+ * found while it is loaded (dcs_refs_pack: a "!" record), and the rest,
+ * which takes other services, here from the refs: without translating,
+ * reading back the text of every service, nor looking at more of each
+ * entry than its name and refs. */
+
+/* The name and refs of an entry. */
+struct checked {
+    const char *name;
+    const json_t *refs;
+};
+
+/* Append r.a, NUL-terminated, to b. */
+static void put_a(struct dcs_jbuf *b, const struct ref *r)
+{
+    dcs_jbuf_append(b, r->a, strlen(r->a) + 1);
+}
+
+/* What the checks need of an entry, from its refs: the container paths it
+ * mounts, as dcs_fwd_bindings makes its mounts (its own, then those of
+ * each service it takes volumes_from; `names`: name -> refs), the ports
+ * it publishes, and whether it alone is refused. */
+static bool entry_mounts_ports(const json_t *refs, const struct dcs_strmap *names,
+                               struct dcs_jbuf *targets, struct dcs_jbuf *keys)
+{
+    struct refs_reader rd = refs_read(refs), peer;
+    struct ref r, pr;
+    bool from = false, refused = false;
+
+    while (ref_next(&rd, &r)) {
+        if (r.kind == 'T')
+            put_a(targets, &r);
+        else if (r.kind == 'P')
+            put_a(keys, &r);
+        from |= r.kind == 'V';
+        refused |= r.kind == '!';
+    }
+    for (rd = refs_read(from ? refs : NULL); ref_next(&rd, &r);)
+        for (peer = refs_read(r.kind == 'V' ? dcs_strmap_get(names, r.a) : NULL);
+             ref_next(&peer, &pr);)
+            if (pr.kind == 'T' || pr.kind == 't')
+                put_a(targets, &pr);
+    return refused;
+}
+
+/* A refused entry's service checked again for the error: the one service
+ * read back from its text. */
+static int entry_refused(const json_t *e, const struct dcs_translate_opts *opts,
+                         struct dcs_error *err)
+{
+    const json_t *stored = json_object_get(e, "service");
+    json_t *svc;
+    int rc;
+
+    svc = json_is_string(stored)
+          ? dcs_json_read_compact(json_string_value(stored), json_string_length(stored))
+          : json_incref((json_t *)stored);
+
+    if (!svc)
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    rc = dcs_check_service(svc, json_object_get(e, "spelling"), opts, err);
+    json_decref(svc);
+    return rc;
+}
+
+/* Entry e (c: its name and refs), the ports of those before it in `seen`:
+ * what forward_one and then the hand-over would refuse, in that order.
+ * `t` and `k` are any. */
+static int check_entry(const json_t *e, const struct checked *c,
+                       const struct dcs_strmap *names, struct dcs_strmap *seen,
+                       const struct dcs_translate_opts *opts,
+                       struct dcs_jbuf *t, struct dcs_jbuf *k, struct dcs_error *err)
+{
+    const char *name = c->name ? c->name : "";
+    bool refused;
+    int rc = DCS_OK;
+
+    t->len = k->len = 0;
+    refused = entry_mounts_ports(c->refs, names, t, k);
+    if (t->failed || k->failed)
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    if (refused)
+        rc = entry_refused(e, opts, err);
+    if (!rc && (rc = dcs_check_targets(t, err))) /* named as run_rows names it */
+        snprintf(err->path, sizeof(err->path), "%s",
+                 dcs_spelling(json_object_get(e, "spelling"), "bindings"));
+    if (rc) {
+        prefix_service(err, name);
+        return DCS_ERR;
+    }
+    return dcs_check_port_conflicts(seen, k, name, err);
+}
+
+int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *opts,
+                      struct dcs_error *err)
+{
+    size_t n = json_array_size(entries), i;
+    struct checked *c = calloc(n ? n : 1, sizeof(*c));
+    struct dcs_strmap names = {0}, seen = {0};
+    struct dcs_jbuf targets = {0}, keys = {0};
+    struct dcs_error none;
+    const json_t *e;
+    int rc = DCS_OK;
+
+    dcs_error_clear(&none);
+    if (!err)
+        err = &none;
+    if (!c)
+        rc = dcs_error_status(err, 500, NULL, "out of memory");
+    /* Each entry looked at once, for its refs alone: entries are many, far
+     * apart in memory, and each member is one more lookup. */
+    for (i = 0; i < n && !rc; i++) {
+        struct refs_reader rd;
+        struct ref r;
+        e = json_array_get(entries, i);
+        rd = refs_read(c[i].refs = json_object_get(e, "refs"));
+        if (ref_next(&rd, &r) && r.kind == 'N' &&
+            dcs_strmap_add(&names, c[i].name = r.a, c[i].refs))
+            rc = dcs_error_status(err, 500, NULL, "out of memory");
+    }
+    for (i = 0; i < n && !rc; i++)
+        rc = check_entry(json_array_get(entries, i), &c[i], &names, &seen, opts, &targets,
+                         &keys, err);
+    dcs_jbuf_release(&targets);
+    dcs_jbuf_release(&keys);
+    dcs_strmap_release(&seen);
+    dcs_strmap_release(&names);
+    free(c);
+    return rc;
 }
 
 /* Where the warnings of one service go: objects appended to `warnings`,
@@ -680,8 +909,8 @@ static void fwd_warnings_of(struct fwd_run *r, size_t i, json_t *warnings)
 }
 
 /* Hand chunk n over: each service's warnings, checks and text, in order. */
-static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *ports, json_t *warnings,
-                         struct dcs_error *err)
+static int fwd_hand_over(struct fwd_run *r, size_t n, struct dcs_strmap *ports,
+                         json_t *warnings, struct dcs_error *err)
 {
     struct fwd_chunk *c = &r->slot[n % r->window];
     size_t k, i, at = 0, ports_at = 0, lines_at = 0;
@@ -704,7 +933,7 @@ static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *ports, json_t *war
             return DCS_ERR;
         }
         keys = (struct dcs_jbuf){c->ports.data + ports_at, c->ports_end[k] - ports_at, 0, 0};
-        rc = check_port_conflicts(ports, &keys, name ? name : "", err);
+        rc = dcs_check_port_conflicts(ports, &keys, name ? name : "", err);
         if (rc && r->how->lines_source)
             fwd_warnings_of(r, i, warnings);
         out = (struct dcs_spec_text){c->text.data + at, c->text_end[k] - at,
@@ -732,7 +961,7 @@ static void fwd_chunk_reset(struct fwd_chunk *c)
 /* The caller's thread: hand over in order, translate while it waits. */
 static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
 {
-    json_t *ports = json_object();
+    struct dcs_strmap ports = {0};
     struct dcs_svc_cache cache = {0};
     int rc = DCS_OK;
 
@@ -740,7 +969,7 @@ static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
         struct fwd_chunk *c = &r->slot[n % r->window];
         while (!atomic_load_explicit(&c->done, memory_order_acquire))
             fwd_help_or_wait(r, n, &cache);
-        rc = fwd_hand_over(r, n, ports, warnings, err);
+        rc = fwd_hand_over(r, n, &ports, warnings, err);
         fwd_chunk_reset(c);
         atomic_fetch_add_explicit(&r->written, 1, memory_order_release);
         fwd_signal(r);
@@ -748,7 +977,7 @@ static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
     atomic_store(&r->stop, true);
     fwd_signal(r);
     dcs_svc_cache_release(&cache);
-    json_decref(ports);
+    dcs_strmap_release(&ports);
     return rc;
 }
 
@@ -808,7 +1037,8 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
                      const json_t *uuids, json_t *warnings, dcs_spec_fn emit,
                      void *ctx, struct dcs_error *err)
 {
-    json_t *peers = json_object(), *ports = json_object(), *needs, *e, *spec;
+    json_t *peers = json_object(), *needs, *e, *spec;
+    struct dcs_strmap ports = {0};
     struct dcs_svc_cache cache = {0};
     struct dcs_jbuf keys = {0};
     size_t i;
@@ -826,7 +1056,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
             keys.len = 0;
             published_ports(&keys, spec);
         }
-        if (!spec || check_port_conflicts(ports, &keys, name ? name : "", err)) {
+        if (!spec || dcs_check_port_conflicts(&ports, &keys, name ? name : "", err)) {
             if (!spec)
                 prefix_service(err, name ? name : "");
             json_decref(spec);
@@ -841,7 +1071,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     dcs_jbuf_release(&keys);
     dcs_svc_cache_release(&cache);
     json_decref(needs);
-    json_decref(ports);
+    dcs_strmap_release(&ports);
     json_decref(peers);
     return rc;
 }

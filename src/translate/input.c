@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "translate/fields.h"
 #include "translate/interp.h"
 #include "translate/normalize.h"
 #include "translate/translate.h"
@@ -87,45 +88,12 @@ static json_t *service_text(const json_t *service)
     return s;
 }
 
-/* What dcs_forward_each_text needs of every service before translating
- * any: its links and volumes_from, packed in one string (a new one), or
- * NULL when it has none: "L" to_service NUL name NUL for each link (an
- * empty name for none), "V" volumes_from NUL for each volumes_from.  Read
- * by dcs_refs_each, without parsing. */
-static json_t *refs_pack(const json_t *service)
-{
-    const json_t *links = json_object_get(service, "linked_to_service"), *l, *from;
-    const char *name;
-    struct dcs_jbuf b = {0};
-    json_t *packed;
-    size_t i;
-
-    json_array_foreach(links, i, l) {
-        if (!json_is_string(json_object_get(l, "to_service")))
-            continue;
-        name = json_string_value(json_object_get(l, "name"));
-        dcs_jbuf_append(&b, "L", 1);
-        dcs_jbuf_append(&b, json_string_value(json_object_get(l, "to_service")),
-                        strlen(json_string_value(json_object_get(l, "to_service"))) + 1);
-        dcs_jbuf_append(&b, name ? name : "", strlen(name ? name : "") + 1);
-    }
-    json_array_foreach(json_object_get(service, "bindings"), i, l) {
-        if (!json_is_string(from = json_object_get(l, "volumes_from")))
-            continue;
-        dcs_jbuf_append(&b, "V", 1);
-        dcs_jbuf_append(&b, json_string_value(from), strlen(json_string_value(from)) + 1);
-    }
-    /* Valid UTF-8 pieces, and NUL is a character. */
-    packed = b.len && !b.failed ? json_stringn_nocheck(b.data, b.len) : NULL;
-    dcs_jbuf_release(&b);
-    return packed;
-}
-
 /* With opts->lean the service is kept as text, read back by dcs_forward. */
 static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
                          json_t *spelling, const struct dcs_translate_opts *opts)
 {
-    json_t *kept = service, *entry;
+    json_t *kept = service, *entry, *refs;
+    bool failed;
 
     if (opts->lean) {
         kept = service_text(service);
@@ -141,21 +109,21 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
         json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
     json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
     json_object_set_new_nocheck(entry, "service", kept);
-    if (opts->lean && kept)
-        json_object_set_new_nocheck(entry, "refs", refs_pack(service));
+    failed = !kept || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
+    if (!failed && refs)
+        json_object_set_new_nocheck(entry, "refs", refs);
     if (readonly)
         json_object_set_new_nocheck(entry, "readonly", readonly);
     if (opts->lean && spelling) {
         json_t *packed = dcs_spelling_pack(spelling);
         json_decref(spelling);
         spelling = packed;
-        if (!spelling)
-            kept = NULL; /* out of memory, reported below */
+        failed |= !spelling;
     }
     json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
     if (kept != service)
         json_decref(service);
-    if (!kept) {
+    if (failed) {
         json_decref(entry);
         return NULL;
     }
@@ -824,9 +792,9 @@ static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
     }
 }
 
-json_t *dcs_load_services(const char *text, size_t len,
-                          const struct dcs_translate_opts *opts,
-                          json_t *warnings, struct dcs_error *err)
+json_t *dcs_load_services_unchecked(const char *text, size_t len,
+                                    const struct dcs_translate_opts *opts,
+                                    json_t *warnings, struct dcs_error *err)
 {
     enum dcs_input_format f = opts->format;
     bool as_json = f != DCS_INPUT_STACKFILE &&
@@ -850,5 +818,18 @@ json_t *dcs_load_services(const char *text, size_t len,
         entries = NULL;
     }
     json_decref(doc);
+    return entries;
+}
+
+json_t *dcs_load_services(const char *text, size_t len,
+                          const struct dcs_translate_opts *opts,
+                          json_t *warnings, struct dcs_error *err)
+{
+    json_t *entries = dcs_load_services_unchecked(text, len, opts, warnings, err);
+
+    if (entries && dcs_forward_check(entries, opts, err)) {
+        json_decref(entries);
+        return NULL;
+    }
     return entries;
 }

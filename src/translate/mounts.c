@@ -54,16 +54,30 @@ static json_t *mount_for(const json_t *b, const char *swarm_name, bool shared)
     return m;
 }
 
+/* A binding with volumes_from stands for the other service's mounts, not
+ * one of its own service's; as a binding of that other service, though,
+ * its container path is mounted too (add_volumes_from). */
+enum dcs_mount_kind dcs_binding_mount(const json_t *b, const char **target)
+{
+    const json_t *path = json_object_get(b, "container_path");
+
+    if (!json_is_string(path))
+        return DCS_MOUNT_NONE;
+    *target = json_string_value(path);
+    return json_is_string(json_object_get(b, "volumes_from")) ? DCS_MOUNT_LENT
+                                                              : DCS_MOUNT_OWN;
+}
+
 json_t *dcs_mounts_for(const json_t *bindings, const char *swarm_name,
                        bool shared, const json_t *unused)
 {
     json_t *out = json_array(), *b;
+    const char *target;
     size_t i;
 
     (void)unused;
     json_array_foreach(bindings, i, b)
-        if (json_is_string(json_object_get(b, "container_path")) &&
-            !json_is_string(json_object_get(b, "volumes_from")))
+        if (dcs_binding_mount(b, &target) == DCS_MOUNT_OWN)
             json_array_append_new(out, mount_for(b, swarm_name, shared));
     return out;
 }
@@ -85,6 +99,7 @@ static void add_volumes_from(struct fwd *f, json_t *mounts, const json_t *b)
     const char *from = json_string_value(json_object_get(b, "volumes_from"));
     const json_t *peer = dcs_peer(f, from), *tb;
     bool ro = !json_is_true(json_object_get(b, "rewritable"));
+    const char *target;
     char tname[256];
     json_t *m;
     size_t i;
@@ -97,7 +112,7 @@ static void add_volumes_from(struct fwd *f, json_t *mounts, const json_t *b)
     }
     target_swarm_name(f, peer, tname, sizeof(tname));
     json_array_foreach(json_object_get(peer, "bindings"), i, tb) {
-        if (!json_is_string(json_object_get(tb, "container_path")))
+        if (!dcs_binding_mount(tb, &target))
             continue; /* volumes_from is not transitive */
         m = mount_for(tb, tname, true);
         if (ro)
@@ -109,21 +124,35 @@ static void add_volumes_from(struct fwd *f, json_t *mounts, const json_t *b)
                  "become named volumes, shared only by tasks on the same node", from);
 }
 
-static int check_unique_targets(struct fwd *f, const json_t *mounts,
-                                struct dcs_error *err)
+int dcs_check_targets(const struct dcs_jbuf *targets, struct dcs_error *err)
 {
-    const json_t *a, *b;
-    size_t i, j;
+    const char *a, *b, *end = targets->data + targets->len;
 
-    json_array_foreach(mounts, i, a)
-        for (j = i + 1; j < json_array_size(mounts); j++) {
-            b = json_array_get(mounts, j);
-            if (json_equal(json_object_get(a, "Target"), json_object_get(b, "Target")))
-                return dcs_error_set(err, dcs_spelling(f->spelling, "bindings"),
-                                     "container path \"%s\" is mounted twice",
-                                     json_string_value(json_object_get(a, "Target")));
-        }
+    for (a = targets->data; a < end; a += strlen(a) + 1)
+        for (b = a + strlen(a) + 1; b < end; b += strlen(b) + 1)
+            if (!strcmp(a, b))
+                return dcs_error_set(err, NULL, "container path \"%s\" is mounted twice",
+                                     a);
     return DCS_OK;
+}
+
+/* The paths of `mounts` as dcs_check_targets takes them; the error is
+ * named after the row (run_rows). */
+static int check_mounts(const json_t *mounts, struct dcs_error *err)
+{
+    struct dcs_jbuf targets = {0};
+    const json_t *m;
+    size_t i;
+    int rc;
+
+    json_array_foreach(mounts, i, m) {
+        const char *t = json_string_value(json_object_get(m, "Target"));
+        dcs_jbuf_append(&targets, t, strlen(t) + 1);
+    }
+    rc = targets.failed ? dcs_error_status(err, 500, NULL, "out of memory")
+                        : dcs_check_targets(&targets, err);
+    dcs_jbuf_release(&targets);
+    return rc;
 }
 
 static void warn_host_paths(struct fwd *f, const json_t *mounts)
@@ -156,7 +185,10 @@ int dcs_fwd_bindings(struct fwd *f, const json_t *v, struct dcs_error *err)
     json_array_foreach(v, i, b)
         if (json_is_string(json_object_get(b, "volumes_from")))
             add_volumes_from(f, mounts, b);
-    if (check_unique_targets(f, mounts, err)) {
+    /* Here, after the warnings of volumes_from: it is what the mounts
+     * take from the other services that may clash (dcs_forward_check
+     * finds it before any spec is written). */
+    if (check_mounts(mounts, err)) {
         json_decref(mounts);
         return DCS_ERR;
     }

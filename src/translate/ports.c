@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "translate/fields.h"
+#include "translate/strmap.h"
 
 static bool host_net(const struct fwd *f)
 {
@@ -10,11 +11,17 @@ static bool host_net(const struct fwd *f)
     return net && !strcmp(net, "host");
 }
 
-static bool same_published(const json_t *a, const json_t *b)
+/* The outer port canonical port p publishes on, or NULL: not published,
+ * or on a dynamic port (what dcs_fwd_ports gives a PublishedPort). */
+static const json_t *fixed_outer(const json_t *p)
 {
-    return json_equal(json_object_get(a, "PublishedPort"),
-                      json_object_get(b, "PublishedPort")) &&
-           json_equal(json_object_get(a, "Protocol"), json_object_get(b, "Protocol"));
+    const json_t *outer = json_object_get(p, "outer_port");
+
+    /* Most ports have none: that is looked at first. */
+    if (!json_is_integer(outer) || !json_is_true(json_object_get(p, "published")) ||
+        !json_object_get(p, "protocol") || !json_object_get(p, "inner_port"))
+        return NULL;
+    return outer;
 }
 
 /* {"Protocol", "TargetPort", "PublishMode"}, or NULL when the port lacks
@@ -32,11 +39,40 @@ static json_t *swarm_port(const json_t *p, const char *mode)
     return q;
 }
 
-int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
+/* An outer port that the service publishes twice (same protocol). */
+int dcs_check_ports(const struct fwd *f, const json_t *v, struct dcs_error *err)
 {
-    json_t *ports = json_array(), *p, *q;
+    const json_t *p, *outer, *before;
     size_t i, j;
 
+    json_array_foreach(v, i, p) {
+        if (!(outer = fixed_outer(p)))
+            continue;
+        for (j = 0; j < i; j++) {
+            before = json_array_get(v, j);
+            if (!json_equal(fixed_outer(before), outer) ||
+                !json_equal(json_object_get(before, "protocol"),
+                            json_object_get(p, "protocol")))
+                continue;
+            dcs_error_set(err, NULL, "outer port %lld/%s is published twice",
+                          (long long)json_integer_value(outer),
+                          json_string_value(json_object_get(p, "protocol")));
+            snprintf(err->path, sizeof(err->path), "%s[%zu]",
+                     dcs_spelling(f->spelling, "container_ports"), i);
+            return DCS_ERR;
+        }
+    }
+    return DCS_OK;
+}
+
+int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    json_t *ports, *p, *q;
+    size_t i;
+
+    if (dcs_check_ports(f, v, err))
+        return DCS_ERR;
+    ports = json_array();
     json_array_foreach(v, i, p) {
         const json_t *outer = json_object_get(p, "outer_port");
         if (!json_is_true(json_object_get(p, "published")))
@@ -46,22 +82,54 @@ int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
             continue;
         if (json_is_integer(outer))
             json_object_set_nocheck(q, "PublishedPort", (json_t *)outer);
-        json_array_foreach(ports, j, p)
-            if (json_object_get(q, "PublishedPort") && same_published(p, q)) {
-                json_decref(q);
-                json_decref(ports);
-                dcs_error_set(err, NULL, "outer port %lld/%s is published twice",
-                              (long long)json_integer_value(outer),
-                              json_string_value(json_object_get(p, "Protocol")));
-                snprintf(err->path, sizeof(err->path), "%s[%zu]",
-                         dcs_spelling(f->spelling, "container_ports"), i);
-                return DCS_ERR;
-            }
         json_array_append_new(ports, q);
     }
     if (json_array_size(ports))
         json_object_set_nocheck(dcs_obj(f->spec, "EndpointSpec"), "Ports", ports);
     json_decref(ports);
+    return DCS_OK;
+}
+
+void dcs_port_key(struct dcs_jbuf *keys, long long port, const char *protocol)
+{
+    char key[64];
+
+    /* Cut short, if ever, the same way wherever it is made. */
+    snprintf(key, sizeof(key), "%lld/%s", port, protocol);
+    dcs_jbuf_append(keys, key, strlen(key) + 1);
+}
+
+void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char tag)
+{
+    const json_t *p, *outer;
+    size_t i;
+
+    json_array_foreach(container_ports, i, p) {
+        if (!(outer = fixed_outer(p)))
+            continue;
+        dcs_jbuf_append(keys, &tag, 1);
+        dcs_port_key(keys, json_integer_value(outer),
+                     json_string_value(json_object_get(p, "protocol")));
+    }
+}
+
+int dcs_check_port_conflicts(struct dcs_strmap *seen, const struct dcs_jbuf *keys,
+                             const char *me, struct dcs_error *err)
+{
+    const char *key, *owner;
+
+    for (size_t at = 0; at < keys->len; at += strlen(key) + 1) {
+        key = keys->data + at;
+        if ((owner = dcs_strmap_get(seen, key))) {
+            dcs_error_set(err, NULL, "port %s is already published by service "
+                          "\"%s\"; swarm publishes a port once for the whole "
+                          "swarm: give one of them another outer port", key, owner);
+            snprintf(err->path, sizeof(err->path), "%s:ports", me);
+            return DCS_ERR;
+        }
+        if (dcs_strmap_add(seen, key, me))
+            return dcs_error_status(err, 500, NULL, "out of memory");
+    }
     return DCS_OK;
 }
 

@@ -6,11 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
+
 struct word {
     char *data;
     size_t len;
     size_t cap;
     int started; /* a word exists even when empty: '' or "" */
+    json_t *argv; /* where words go; NULL: only checked (dcs_shell_check) */
+    size_t words; /* words ended */
 };
 
 static int word_add(struct word *w, char c)
@@ -45,21 +49,21 @@ static size_t char_position(const char *s, size_t offset)
     return n;
 }
 
-/* Close the current word, if any, into argv. */
-static int word_end(struct word *w, json_t *argv, struct dcs_error *err)
+/* Close the current word, if any, into w->argv. */
+static int word_end(struct word *w, struct dcs_error *err)
 {
-    json_t *word;
+    const char *data = w->data ? w->data : "";
+    json_t *word = NULL;
 
     if (!w->started)
         return DCS_OK;
     /* Quote removal takes out ASCII only, so a word of valid UTF-8 input is
-     * valid UTF-8; jansson refuses anything else. */
-    word = json_stringn(w->data ? w->data : "", w->len);
-    if (!word)
-        return dcs_error_set(err, NULL, "invalid UTF-8 in word %zu",
-                             json_array_size(argv) + 1);
-    if (json_array_append_new(argv, word))
+     * valid UTF-8; jansson refuses anything else (as dcs_utf8_valid does). */
+    if (w->argv ? !(word = json_stringn(data, w->len)) : !dcs_utf8_valid(data, w->len))
+        return dcs_error_set(err, NULL, "invalid UTF-8 in word %zu", w->words + 1);
+    if (word && json_array_append_new(w->argv, word))
         return dcs_error_status(err, 500, NULL, "out of memory");
+    w->words++;
     w->len = 0;
     w->started = 0;
     return DCS_OK;
@@ -110,13 +114,12 @@ static int single_quoted(const char *s, size_t *i, struct word *w,
 }
 
 /* One character outside quotes at s[*i]; *i is left on the last one used. */
-static int unquoted(const char *s, size_t *i, struct word *w, json_t *argv,
-                    struct dcs_error *err)
+static int unquoted(const char *s, size_t *i, struct word *w, struct dcs_error *err)
 {
     char c = s[*i];
 
     if (is_blank(c))
-        return word_end(w, argv, err);
+        return word_end(w, err);
     if (c == '\'')
         return single_quoted(s, i, w, err);
     if (c == '"')
@@ -135,29 +138,41 @@ static int unquoted(const char *s, size_t *i, struct word *w, json_t *argv,
                           : DCS_OK;
 }
 
+/* Every word of s into w->argv (when there is one). */
+static int split(const char *s, struct word *w, struct dcs_error *err)
+{
+    int rc = DCS_OK;
+
+    if (!s)
+        s = "";
+    for (size_t i = 0; !rc && s[i]; i++)
+        rc = unquoted(s, &i, w, err);
+    if (!rc)
+        rc = word_end(w, err);
+    free(w->data);
+    return rc;
+}
+
 json_t *dcs_shell_split(const char *s, struct dcs_error *err)
 {
-    struct word w = {NULL, 0, 0, 0};
-    json_t *argv = json_array();
-    size_t i;
+    struct word w = {.argv = json_array()};
 
-    if (!argv) {
+    if (!w.argv) {
         dcs_error_status(err, 500, NULL, "out of memory");
         return NULL;
     }
-    if (!s)
-        s = "";
-    for (i = 0; s[i]; i++)
-        if (unquoted(s, &i, &w, argv, err))
-            goto fail;
-    if (word_end(&w, argv, err))
-        goto fail;
-    free(w.data);
-    return argv;
-fail:
-    free(w.data);
-    json_decref(argv);
-    return NULL;
+    if (split(s, &w, err)) {
+        json_decref(w.argv);
+        return NULL;
+    }
+    return w.argv;
+}
+
+int dcs_shell_check(const char *s, struct dcs_error *err)
+{
+    struct word w = {0};
+
+    return split(s, &w, err);
 }
 
 /* ---- join ------------------------------------------------------------ */

@@ -29,6 +29,8 @@
 #include "error.h"
 
 json_t *dcs_shell_split(const char *s, struct dcs_error *err);
+/* What dcs_shell_split refuses, without making the words. */
+int dcs_shell_check(const char *s, struct dcs_error *err);
 char *dcs_shell_join(const json_t *argv);
 
 #endif

@@ -374,18 +374,25 @@ static bool list_has(const json_t *list, const char *s)
     return false;
 }
 
-/* Normalise one list: no duplicates, RESET dropped, ALL alone. */
-static json_t *caps_list(const json_t *in, struct dcs_error *err)
+int dcs_caps_check(const json_t *cap_add, const json_t *cap_drop, struct dcs_error *err)
+{
+    const json_t *lists[] = {cap_add, cap_drop}, *v;
+    size_t i;
+
+    for (size_t l = 0; l < 2; l++)
+        json_array_foreach(lists[l], i, v)
+            if (!json_is_string(v))
+                return dcs_error_set(err, NULL, "expected capability names");
+    return DCS_OK;
+}
+
+/* Normalise one list (checked): no duplicates, RESET dropped, ALL alone. */
+static json_t *caps_list(const json_t *in)
 {
     json_t *out = json_array(), *c, *v;
     size_t i;
 
     json_array_foreach(in, i, v) {
-        if (!json_is_string(v)) {
-            json_decref(out);
-            dcs_error_set(err, NULL, "expected capability names");
-            return NULL;
-        }
         c = cap_normal(json_string_value(v));
         if (!strcmp(json_string_value(c), "RESET") ||
             list_has(out, json_string_value(c))) {
@@ -407,13 +414,14 @@ int dcs_caps_normalize(const json_t *cap_add, const json_t *cap_drop,
     json_t *a, *d, *kept, *v;
     size_t i;
 
-    a = caps_list(cap_add, err); /* NULL lists are empty */
-    if (!a)
+    if (dcs_caps_check(cap_add, cap_drop, err))
         return DCS_ERR;
-    d = caps_list(cap_drop, err);
-    if (!d) {
+    a = caps_list(cap_add); /* NULL lists are empty */
+    d = caps_list(cap_drop);
+    if (!a || !d) {
         json_decref(a);
-        return DCS_ERR;
+        json_decref(d);
+        return dcs_error_status(err, 500, NULL, "out of memory");
     }
     if (list_has(a, "ALL")) {
         json_array_clear(d); /* adding all trumps any drop */

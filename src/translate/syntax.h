@@ -52,6 +52,8 @@ char *dcs_image_default_name(const char *image);
  * its list, RESET dropped, add wins over drop.  New arrays in *add/ *drop. */
 int dcs_caps_normalize(const json_t *cap_add, const json_t *cap_drop,
                        json_t **add, json_t **drop, struct dcs_error *err);
+/* What dcs_caps_normalize refuses: a capability that is not a string. */
+int dcs_caps_check(const json_t *cap_add, const json_t *cap_drop, struct dcs_error *err);
 
 /* Is `s` a literal IPv4 or IPv6 address? */
 bool dcs_is_ip(const char *s);

@@ -85,15 +85,30 @@ struct dcs_translate_opts {
  * API form.  Returns a new array of entries
  *   {"name": <Docker Cloud name>, "format": "stackfile"|"api",
  *    "service": <canonical writable fields>, "readonly": <uuid, ... if the
- *    input was a service object>}
+ *    input was a service object>, and members of dcswarm's own}
  * ("service" is that object's compact text with opts->lean, "readonly"
  * then absent when empty).
  * Warnings produced while loading (interpolation, units) are appended to
- * `warnings`.  NULL on invalid input, err naming the field.
+ * `warnings`.  NULL on invalid input, err naming the field, and on input
+ * that translating the entries (with the same opts) would refuse: what
+ * dcs_forward_check finds.
  */
 json_t *dcs_load_services(const char *text, size_t len,
                           const struct dcs_translate_opts *opts,
                           json_t *warnings, struct dcs_error *err);
+
+/* dcs_load_services but for its last step, dcs_forward_check: for a caller
+ * that wants the warnings translating makes up to such an error. */
+json_t *dcs_load_services_unchecked(const char *text, size_t len,
+                                    const struct dcs_translate_opts *opts,
+                                    json_t *warnings, struct dcs_error *err);
+
+/* The first error translating the entries of dcs_load_services_unchecked
+ * (dcs_forward, dcs_forward_each, dcs_forward_each_text, same opts) would
+ * meet, in input order, found without translating them: DCS_ERR and err as
+ * translating would report it, before any spec is made. */
+int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *opts,
+                      struct dcs_error *err);
 
 /*
  * Forward: the loaded entries -> {"networks": [NetworkCreate bodies],

@@ -8,6 +8,7 @@
 #   args                   extra translate arguments (one line), optional
 #   env                    KEY=VALUE lines: the whole environment, optional
 # DCS_GOLDEN_UPDATE=1 rewrites the expected files instead (make golden-update).
+# Then late-error.sh: errors after more than 1 MB of specs write nothing.
 # Each case runs on one thread and again on four (DCS_THREADS): a stackfile
 # is then cut into parts parsed side by side, and the specs are made on
 # several threads, which must not change a byte of the output, the
@@ -98,6 +99,17 @@ for dir in "$root"/*/; do
         echo "$out"
     fi
 done
+# Refused after more than 1 MB of specs: nothing written (not a case dir:
+# it makes its inputs).
+if [ -z "$update" ]; then
+    if out=$(sh "$root/late-error.sh" "$bin" 2>&1); then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL late-error.sh"
+        echo "$out"
+    fi
+fi
 [ $((pass + fail)) -gt 0 ] || { echo "golden: no cases found in $root"; exit 1; }
 echo "golden: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
