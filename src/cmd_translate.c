@@ -225,20 +225,37 @@ static int emit_spec(const struct dcs_spec_text *spec, void *data)
 /* -o spec, one service at a time: the same bytes json_dumpf would give the
  * whole {"networks", "services"} document, without holding it.  Printed as
  * they come, the warnings are made into lines where they are made. */
+struct check_ctx {
+    const json_t *entries;
+    const struct dcs_translate_opts *opts;
+};
+
+static int check_all(void *data, struct dcs_error *err)
+{
+    const struct check_ctx *k = data;
+
+    return dcs_forward_check(k->entries, k->opts, err);
+}
+
+/* *refused: dcs_forward_check refused the input, and nothing was written
+ * (it runs while the first specs are made). */
 static int write_specs(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, int print_now,
-                       struct dcs_error *err)
+                       bool *refused, struct dcs_error *err)
 {
     struct stream_ctx c = {out, a->file, warnings, print_now, 0, {0}};
-    int rc;
-    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_spec, &c};
+    struct check_ctx check = {entries, &a->opts};
+    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_spec, &c,
+                                check_all, &check, false};
     json_t *nets = dcs_forward_networks(entries, &a->opts);
+    int rc;
 
     dcs_out_puts(out, "{\n  \"networks\": ");
     dcs_out_json(out, nets, 2);
     json_decref(nets);
     dcs_out_puts(out, ",\n  \"services\": ");
     rc = dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, err);
+    *refused = how.gate_failed;
     flush_lines(&c);
     dcs_jbuf_release(&c.lines);
     if (rc)
@@ -260,7 +277,8 @@ static void refused_warnings(const struct translate_args *a, const json_t *entri
                              json_t *warnings, int print_now)
 {
     struct stream_ctx c = {NULL, a->file, warnings, print_now, 0, {0}};
-    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_warnings, &c};
+    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_warnings, &c,
+                                NULL, NULL, false};
     struct dcs_error again;
 
     dcs_error_clear(&again);
@@ -291,6 +309,7 @@ static int translate_command(int argc, char **argv)
     char *found = NULL, *text = NULL;
     size_t len;
     int rc = DCS_EXIT_INVALID, print_now, failed;
+    bool refused = false;
 
     dcs_error_clear(&err);
     if (parse_args(argc, argv, &a)) {
@@ -324,12 +343,12 @@ static int translate_command(int argc, char **argv)
     text = NULL;
     /* Every error translating could meet, found before a spec is written:
      * the specs are written as they are made. */
-    if ((failed = dcs_forward_check(entries, &a.opts, &err)))
-        refused_warnings(&a, entries, warnings, print_now);
-    else if (!strcmp(a.output, "spec"))
-        failed = write_specs(&a, entries, warnings, &out, print_now, &err);
-    else
+    if (!strcmp(a.output, "spec"))
+        failed = write_specs(&a, entries, warnings, &out, print_now, &refused, &err);
+    else if (!(failed = refused = dcs_forward_check(entries, &a.opts, &err)))
         failed = write_whole(&a, entries, warnings, &out, &err);
+    if (refused)
+        refused_warnings(&a, entries, warnings, print_now);
     if (failed) {
         dcs_print_warnings(a.file, warnings, 0);
         dcs_print_error(a.file, &err);

@@ -981,9 +981,44 @@ static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
     return rc;
 }
 
+/* how->gate, on a thread of its own. */
+struct fwd_gate {
+    const struct dcs_each_text *how;
+    struct dcs_error err;
+    int rc;
+    pthread_t thread;
+    bool started;
+};
+
+static void *fwd_gate_run(void *arg)
+{
+    struct fwd_gate *g = arg;
+
+    g->rc = g->how->gate(g->how->gate_ctx, &g->err);
+    return NULL;
+}
+
+static void fwd_gate_start(struct fwd_gate *g)
+{
+    if (!g->how->gate)
+        return;
+    g->started = !pthread_create(&g->thread, NULL, fwd_gate_run, g);
+    if (!g->started)
+        fwd_gate_run(g);
+}
+
+/* Has the gate passed?  Waits for it. */
+static bool fwd_gate_passed(struct fwd_gate *g)
+{
+    if (g->started)
+        pthread_join(g->thread, NULL);
+    g->started = false;
+    return g->rc == DCS_OK;
+}
+
 int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts *opts,
                           const json_t *uuids, json_t *warnings,
-                          const struct dcs_each_text *how, struct dcs_error *err)
+                          struct dcs_each_text *how, struct dcs_error *err)
 {
     struct dcs_error none;
     struct fwd_run *r = calloc(1, sizeof(*r));
@@ -992,15 +1027,21 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     size_t i;
     json_t *peers, *e;
 
+    struct fwd_gate gate = {how, {0}, DCS_OK, 0, false};
+
     if (!r)
         return dcs_error_status(err, 500, NULL, "out of memory");
     dcs_error_clear(&none);
     *r = (struct fwd_run){.entries = entries, .uuids = uuids, .opts = opts,
                           .how = how, .err0 = err ? *err : none,
                           .n = json_array_size(entries)};
+    gate.err = r->err0;
+    how->gate_failed = false;
+    fwd_gate_start(&gate);
     r->chunks = (r->n + FWD_CHUNK - 1) / FWD_CHUNK;
     r->window = FWD_SLOTS_PER_THREAD * (size_t)(opts->threads > 1 ? opts->threads : 1);
     if (!(r->slot = calloc(r->window, sizeof(*r->slot)))) {
+        fwd_gate_passed(&gate);
         free(r);
         return dcs_error_status(err, 500, NULL, "out of memory");
     }
@@ -1015,7 +1056,16 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     while (n_threads + 1 < opts->threads && (size_t)n_threads + 1 < r->chunks &&
            !pthread_create(&threads[n_threads], NULL, fwd_thread, r))
         n_threads++;
-    rc = fwd_main(r, warnings, err ? err : &none);
+    if (fwd_gate_passed(&gate)) {
+        rc = fwd_main(r, warnings, err ? err : &none);
+    } else {
+        how->gate_failed = true;
+        if (err)
+            *err = gate.err;
+        rc = DCS_ERR;
+        atomic_store(&r->stop, true);
+        fwd_signal(r);
+    }
     while (n_threads > 0)
         pthread_join(threads[--n_threads], NULL);
     for (i = 0; i < r->window; i++) {

@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -150,6 +151,14 @@ struct dcs_each_text {
     const char *lines_source;
     dcs_spec_text_fn emit;
     void *ctx;
+    /* Non-NULL: run on a thread of its own while the others get ready and
+     * start translating; nothing is handed over unless it returns DCS_OK,
+     * else its error is what dcs_forward_each_text returns (gate_failed
+     * set).  For checks that must pass before the first spec is written
+     * (dcs_forward_check), at no cost in time. */
+    int (*gate)(void *gate_ctx, struct dcs_error *err);
+    void *gate_ctx;
+    bool gate_failed;
 };
 
 /* dcs_forward_each, the specs as text, made on opts->threads threads:
@@ -158,7 +167,7 @@ struct dcs_each_text {
  * warnings of the service that failed appended to `warnings`. */
 int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts *opts,
                           const json_t *uuids, json_t *warnings,
-                          const struct dcs_each_text *how, struct dcs_error *err);
+                          struct dcs_each_text *how, struct dcs_error *err);
 
 /* The NetworkCreate bodies the services of `entries` need (new array). */
 json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_opts *opts);
