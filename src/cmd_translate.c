@@ -39,7 +39,8 @@ static const char usage_text[] =
     "      --warnings-json    print warnings on stderr as one JSON array\n"
     "      --no-interpolate   do not replace ${VAR} in stackfiles\n"
     "\n"
-    "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.\n"
+    "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.  DCS_THREADS=N sets\n"
+    "the threads used (default: one per processor); the output is the same.\n"
     "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
 
 struct translate_args {
