@@ -32,7 +32,8 @@ void dcs_jbuf_append(struct dcs_jbuf *b, const char *s, size_t n)
 {
     if (!reserve(b, n))
         return;
-    memcpy(b->data + b->len, s, n);
+    if (n) /* s may be NULL then: memcpy must not see it */
+        memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = 0;
 }
