@@ -158,4 +158,30 @@ json_t *dcs_link_variables(const char *alias, const json_t *target);
 /* "/var/lib/mysql" -> "var_lib_mysql": volume name part for a path. */
 void dcs_path_slug(const char *path, char *out, size_t len);
 
+/* ---- forward.c, for pipeline.c ---------------------------------------- */
+
+/* Where the warnings of one service go: objects appended to `warnings`,
+ * or, with lines, lines appended there. */
+struct dcs_fwd_sink {
+    json_t *warnings;
+    struct dcs_jbuf *lines;
+    const char *lines_source;
+};
+
+/* Translate entry e of dcs_load_services (its service read back from its
+ * text when lean) with its uuid; warnings to sink. */
+json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
+                          struct dcs_svc_cache *cache, const json_t *needs,
+                          const struct dcs_translate_opts *opts, const json_t *uuids,
+                          const struct dcs_fwd_sink *sink, struct dcs_error *err);
+
+/* What every entry needs of the others (aliases, shared volumes), by name. */
+json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers);
+
+/* Append the keys (dcs_port_key) of the ports spec publishes. */
+void dcs_published_ports(struct dcs_jbuf *keys, const json_t *spec);
+
+/* err->path becomes "<name>:<path>". */
+void dcs_prefix_service(struct dcs_error *err, const char *name);
+
 #endif

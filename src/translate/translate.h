@@ -13,7 +13,11 @@
  *                API form
  *   fields.c     the field table: one row per Docker Cloud field, each with
  *                its class and a forward and a reverse converter
- *   forward.c    canonical service -> ServiceSpec (+ networks, warnings)
+ *   forward.c    canonical service -> ServiceSpec (+ networks, warnings);
+ *                what services need of each other (refs), and what
+ *                translating would refuse, checked before any spec
+ *   pipeline.c   a stack's services on several threads, specs handed over
+ *                as text in input order
  *   reverse.c    ServiceSpec (+ tasks, labels) -> Docker Cloud service object
  *   links.c      link aliases and link environment variables
  *   compose.c    ServiceSpecs -> a compose 3.8 document for docker stack deploy
