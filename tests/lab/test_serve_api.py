@@ -27,12 +27,7 @@ NEVER = {"pk", "is_dirty", "logs", "start", "stop", "redeploy", "scale", "export
 
 @pytest.fixture(scope="module")
 def srv(dcswarm):
-    s = dcserve.Server(dcswarm)
-    yield s
-    try:
-        s.stop()
-    finally:
-        dcserve.cleanup_swarm()
+    yield from dcserve.serving(dcswarm, exit_zero=False)
 
 
 def create(srv, name, image, auth=ALICE, path="/api/app/v1/service/", **extra):

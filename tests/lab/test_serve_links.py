@@ -46,28 +46,9 @@ web:
 
 @pytest.fixture
 def srv(dcswarm):
-    s = dcserve.Server(dcswarm)
-    yield s
-    try:
-        assert s.stop() == 0
-    finally:
-        dcserve.cleanup_swarm()
-        # A name of each test's own: a network just removed may linger.
-        for suffix in ("", "b", "c"):
-            remove_network(STACK + suffix + "_default")
-
-
-def remove_network(name):
-    eng = labapi.manager()
-    try:
-        for _ in range(150):  # busy until the tasks are gone
-            eng.request("DELETE", "/networks/" + name)
-            # A removal under way may answer 500 "not found" meanwhile.
-            if eng.request("GET", "/networks/" + name).status == 404:
-                return
-            time.sleep(0.2)
-    finally:
-        eng.close()
+    # A name of each test's own: a network just removed may linger.
+    yield from dcserve.serving(dcswarm, networks=[STACK + suffix + "_default"
+                                                  for suffix in ("", "b", "c")])
 
 
 def apply(dcswarm, image, password, stack=STACK):

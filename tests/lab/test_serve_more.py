@@ -27,12 +27,7 @@ DAVE = ("dave", "key-dave-4")
 
 @pytest.fixture(scope="module")
 def srv(dcswarm):
-    s = dcserve.Server(dcswarm)
-    yield s
-    try:
-        assert s.stop() == 0
-    finally:
-        dcserve.cleanup_swarm()
+    yield from dcserve.serving(dcswarm)
 
 
 @pytest.fixture

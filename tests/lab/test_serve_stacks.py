@@ -13,7 +13,6 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "serve"))
 import dcserve  # noqa: E402
 from dcserve import BOB, IDLE_CMD  # noqa: E402
-from test_serve_links import remove_network  # noqa: E402
 from test_serve_more import engine_service  # noqa: E402
 
 STACK = "rs%d" % (os.getpid() % 100000)
@@ -31,14 +30,8 @@ CLI_CREATE = {"name": STACK, "services": [
 
 @pytest.fixture
 def srv(dcswarm):
-    s = dcserve.Server(dcswarm)
-    yield s
-    try:
-        assert s.stop() == 0
-    finally:
-        dcserve.cleanup_swarm()
-        for name in (STACK, STACK + "go", STACK + "copy"):
-            remove_network(name + "_default")
+    yield from dcserve.serving(dcswarm, networks=[name + "_default" for name in
+                                                  (STACK, STACK + "go", STACK + "copy")])
 
 
 def wait_action(srv, r, timeout=90):

@@ -47,12 +47,7 @@ def ws_url(srv, path):
 
 @pytest.fixture(scope="module")
 def srv(dcswarm):
-    s = dcserve.Server(dcswarm)
-    yield s
-    try:
-        s.stop()
-    finally:
-        dcserve.cleanup_swarm()
+    yield from dcserve.serving(dcswarm, exit_zero=False)
 
 
 def create(srv, name, image, cmd, n=1, auth=ALICE, start=True):

@@ -108,3 +108,32 @@ def cleanup_swarm():
                 time.sleep(0.2)
     finally:
         eng.close()
+
+
+def remove_network(name):
+    """Remove a network, waiting while its tasks still hold it."""
+    eng = labapi.manager()
+    try:
+        for _ in range(150):  # busy until the tasks are gone
+            eng.request("DELETE", "/networks/" + name)
+            # A removal under way may answer 500 "not found" meanwhile.
+            if eng.request("GET", "/networks/" + name).status == 404:
+                return
+            time.sleep(0.2)
+    finally:
+        eng.close()
+
+
+def serving(binary, exit_zero=True, networks=()):
+    """The body of a pytest fixture: a dcswarm serve for the tests, then
+    stopped (with exit status 0 when exit_zero), what it made on the lab
+    removed, and the networks named removed too."""
+    s = Server(binary)
+    yield s
+    try:
+        rc = s.stop()
+        assert not exit_zero or rc == 0
+    finally:
+        cleanup_swarm()
+        for name in networks:
+            remove_network(name)
