@@ -63,6 +63,29 @@ static struct dcs_auth *load(const char *text, struct dcs_error *err)
     return a;
 }
 
+/* The Stream API paths: logs, events, Tutum's spellings. */
+static void test_stream_routes(void **state)
+{
+    const char *u = "7eaf7fff-882c-4f3d-9a8f-a22317ac00ce";
+    char p[256];
+
+    (void)state;
+    snprintf(p, sizeof(p), "/api/app/v1/service/%s/logs/", u);
+    route_ok(p, DCS_FAM_APP, "", "service", u, "logs");
+    snprintf(p, sizeof(p), "/api/app/v1/myorg/container/%s/logs/", u);
+    route_ok(p, DCS_FAM_APP, "myorg", "container", u, "logs");
+    route_ok("/api/audit/v1/events", DCS_FAM_AUDIT, "", "events", "", "");
+    route_ok("/api/audit/v1/events/", DCS_FAM_AUDIT, "", "events", "", "");
+    route_ok("/api/audit/v1/myorg/events", DCS_FAM_AUDIT, "myorg", "events", "", "");
+    snprintf(p, sizeof(p), "/v1/service/%s/logs/", u);
+    route_ok(p, DCS_FAM_TUTUM, "", "service", u, "logs");
+    snprintf(p, sizeof(p), "/v1/container/%s/logs/", u);
+    route_ok(p, DCS_FAM_TUTUM, "", "container", u, "logs");
+    route_ok("/v1/events", DCS_FAM_TUTUM, "", "events", "", "");
+    route_ok("/v1/events/", DCS_FAM_TUTUM, "", "events", "", "");
+    route_ok("/api/audit/v1/action/", DCS_FAM_AUDIT, "", "action", "", "");
+}
+
 static void test_keys(void **state)
 {
     struct dcs_error err = {0};
@@ -111,6 +134,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_stream_routes),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_uuid_v4),
     };

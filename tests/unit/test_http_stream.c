@@ -1,6 +1,7 @@
 /* The Stream API's pure parts: the WebSocket upgrade check and accept key,
  * the wslay glue (pings, closes, text frames) over evbuffers, log messages,
- * engine events as Docker Cloud events, the stream routes. */
+ * engine events as Docker Cloud events (the stream routes are in
+ * test_http_route_auth.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,44 +308,6 @@ static void test_event_match(void **state)
     json_decref(parents);
 }
 
-/* ==================== routes ==================== */
-
-static void route_ok(const char *path, enum dcs_family fam, const char *ns, const char *type,
-                     const char *id, const char *verb)
-{
-    struct dcs_route rt;
-    struct dcs_error err = {0};
-
-    assert_int_equal(dcs_route_parse(path, &rt, &err), DCS_OK);
-    assert_int_equal(rt.family, fam);
-    assert_string_equal(rt.ns, ns);
-    assert_string_equal(rt.type, type);
-    assert_string_equal(rt.id, id);
-    assert_string_equal(rt.verb, verb);
-}
-
-static void test_stream_routes(void **state)
-{
-    const char *u = "7eaf7fff-882c-4f3d-9a8f-a22317ac00ce";
-    char p[256];
-
-    (void)state;
-    snprintf(p, sizeof(p), "/api/app/v1/service/%s/logs/", u);
-    route_ok(p, DCS_FAM_APP, "", "service", u, "logs");
-    snprintf(p, sizeof(p), "/api/app/v1/myorg/container/%s/logs/", u);
-    route_ok(p, DCS_FAM_APP, "myorg", "container", u, "logs");
-    route_ok("/api/audit/v1/events", DCS_FAM_AUDIT, "", "events", "", "");
-    route_ok("/api/audit/v1/events/", DCS_FAM_AUDIT, "", "events", "", "");
-    route_ok("/api/audit/v1/myorg/events", DCS_FAM_AUDIT, "myorg", "events", "", "");
-    snprintf(p, sizeof(p), "/v1/service/%s/logs/", u);
-    route_ok(p, DCS_FAM_TUTUM, "", "service", u, "logs");
-    snprintf(p, sizeof(p), "/v1/container/%s/logs/", u);
-    route_ok(p, DCS_FAM_TUTUM, "", "container", u, "logs");
-    route_ok("/v1/events", DCS_FAM_TUTUM, "", "events", "", "");
-    route_ok("/v1/events/", DCS_FAM_TUTUM, "", "events", "", "");
-    route_ok("/api/audit/v1/action/", DCS_FAM_AUDIT, "", "action", "", "");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,7 +321,6 @@ int main(void)
         cmocka_unit_test(test_event_object),
         cmocka_unit_test(test_event_mapping),
         cmocka_unit_test(test_event_match),
-        cmocka_unit_test(test_stream_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
