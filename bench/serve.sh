@@ -38,27 +38,13 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-200}
 reqs=${DCS_BENCH_REQUESTS:-100}
-lab=$(mktemp -d /tmp/dcsbench.XXXXXX)
 bin=${DCSWARM:-$here/build/dcswarm}   # DCSWARM: another build to compare
 direct=$here/build/bench/serve_direct
 [ -x "$bin" ] && [ -x "$direct" ] || { echo "build first: make bench" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps.sh" >&2; exit 2; }
 
-cleanup() {
-    [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
-    bash "$here/tests/lab/lab.sh" stop "$lab/lab" >/dev/null 2>&1 || true
-    rm -rf "$lab"
-}
-trap cleanup EXIT
-bash "$here/tests/lab/lab.sh" start "$lab/lab" --nodes 1 > "$lab/env" 2>/dev/null
-. "$lab/env"
-port=$((20000 + RANDOM % 20000))
-echo "alice:key-alice-1" > "$lab/keys"
-"$bin" serve --listen 127.0.0.1:$port --keys "$lab/keys" --workers 8 2>"$lab/serve.log" &
-pid=$!
-api=http://127.0.0.1:$port
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$api/_ping" && break; sleep 0.05; done
-auth="Authorization: Basic $(printf alice:key-alice-1 | base64)"
+. "$here/bench/lib.sh"
+bench_lab_serve --workers 8
 
 body() { printf '{"image":"%s","name":"%s","run_command":"sleep 1"}' "$DCS_LAB_IMAGE" "$1"; }
 echo "creating $n services..." >&2

@@ -19,26 +19,12 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 lines=${1:-100000}
 follow_s=${DCS_BENCH_FOLLOW:-20}
-lab=$(mktemp -d /tmp/dcsbench.XXXXXX)
 bin=${DCSWARM:-$here/build/dcswarm}
 ws=$here/build/bench/stream_ws
 [ -x "$bin" ] && [ -x "$ws" ] || { echo "build first: make bench" >&2; exit 2; }
 
-cleanup() {
-    [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
-    bash "$here/tests/lab/lab.sh" stop "$lab/lab" >/dev/null 2>&1 || true
-    rm -rf "$lab"
-}
-trap cleanup EXIT
-bash "$here/tests/lab/lab.sh" start "$lab/lab" --nodes 1 > "$lab/env" 2>/dev/null
-. "$lab/env"
-port=$((20000 + RANDOM % 20000))
-echo "alice:key-alice-1" > "$lab/keys"
-"$bin" serve --listen 127.0.0.1:$port --keys "$lab/keys" 2>"$lab/serve.log" &
-pid=$!
-api=http://127.0.0.1:$port
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$api/_ping" && break; sleep 0.05; done
-auth="Authorization: Basic $(printf alice:key-alice-1 | base64)"
+. "$here/bench/lib.sh"
+bench_lab_serve
 
 # create NAME COMMAND -> uuid (started)
 create() {
