@@ -157,20 +157,27 @@ void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks)
 
 struct allowed {
     const char *verb;
-    const char *states[6];
+    const char *states[10];
 };
 
-/* The reference's table (service.md "Service states").  Scale is not in
- * it: it is allowed wherever the service is not in transition, and only
- * records the target while the service does not run.  Terminate is also
- * allowed while Starting: a swarm task that cannot start keeps a service
- * Starting for ever, and it must stay removable. */
+/* The reference's table (service.md "Service states"), made lenient where a
+ * deploy went wrong (issue 13): a swarm task that cannot be placed or keeps
+ * failing leaves a service Starting or Redeploying, and the user must be able
+ * to get out.  So stop and terminate are taken in every state but Terminated
+ * (cancelling what was in progress), and start, redeploy and scale also in
+ * the transitional states a failed action leaves behind.  Scale is not in
+ * the reference's table; it records the target while the service does not
+ * run. */
+#define EVERY_LIVE_STATE                                                                         \
+    "Not running", "Starting", "Running", "Partly running", "Scaling", "Redeploying",            \
+        "Stopping", "Stopped", "Terminating"
 static const struct allowed table[] = {
-    {"start", {"Not running", "Stopped"}},
-    {"stop", {"Running", "Partly running"}},
-    {"redeploy", {"Running", "Partly running", "Stopped"}},
-    {"terminate", {"Not running", "Running", "Partly running", "Stopped", "Starting"}},
-    {"scale", {"Not running", "Running", "Partly running", "Stopped"}},
+    {"start", {"Not running", "Stopped", "Starting", "Redeploying"}},
+    {"stop", {EVERY_LIVE_STATE}},
+    {"redeploy", {"Running", "Partly running", "Stopped", "Starting", "Redeploying"}},
+    {"terminate", {EVERY_LIVE_STATE}},
+    {"scale", {"Not running", "Running", "Partly running", "Stopped", "Starting", "Redeploying",
+               "Scaling"}},
     {"update", {"Not running", "Running", "Partly running", "Stopped", "Starting",
                 "Redeploying"}},
     {NULL, {NULL}},
@@ -181,12 +188,13 @@ int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error 
     for (const struct allowed *a = table; a->verb; a++) {
         if (strcmp(a->verb, verb))
             continue;
-        for (int i = 0; i < 6 && a->states[i]; i++)
-            if (!strcmp(a->states[i], state))
+        for (size_t i = 0; i < sizeof(a->states) / sizeof(a->states[0]) && a->states[i]; i++)
+            if (state && !strcmp(a->states[i], state))
                 return DCS_OK;
         break;
     }
-    return dcs_error_status(err, 400, NULL, "cannot %s a service in state %s", verb, state);
+    return dcs_error_status(err, 400, NULL, "cannot %s a service in state %s", verb,
+                            state ? state : "unknown");
 }
 
 /* ---- the changes, applied through the version index ---- */
