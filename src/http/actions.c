@@ -111,10 +111,50 @@ static bool alive(const json_t *t)
     return false;
 }
 
+/* Why the action failed, in "reasons": kept with the action because swarm
+ * reaps the tasks that said it. */
+static void add_reason(json_t *act, const char *text)
+{
+    json_t *reasons = json_object_get(act, "reasons"), *r;
+    size_t i;
+
+    if (!json_is_array(reasons)) {
+        reasons = json_array();
+        json_object_set_new(act, "reasons", reasons);
+    }
+    json_array_foreach(reasons, i, r)
+        if (!strcmp(json_string_value(r), text))
+            return;
+    json_array_append_new(reasons, json_string(text));
+}
+
+static bool kind_is(const char *kind, const char *a, const char *b)
+{
+    return !strcmp(kind, a) || (b && !strcmp(kind, b));
+}
+
+/* Was the action overridden by a stop of svc made after it?  Start and
+ * redeploy leave the service started, so a stopped one was stopped since;
+ * scale and update do not, so the stop's date must be later. */
+static bool stopped_since(const json_t *act, const char *kind, const json_t *svc)
+{
+    json_t *lc = dcs_lifecycle_get(svc);
+    const char *phase = json_string_value(json_object_get(lc, "state"));
+    time_t started = 0, stopped = 0;
+    bool since = false;
+
+    if (phase && !strcmp(phase, "stopped")) {
+        dcs_engine_time_parse(json_string_value(json_object_get(act, "start")), &started);
+        dcs_engine_time_parse(json_string_value(json_object_get(lc, "stopped")), &stopped);
+        since = kind_is(kind, "start", "redeploy") || stopped > started;
+    }
+    json_decref(lc);
+    return since;
+}
+
 /* "In progress", "Success" or "Failed" for the action on svc (NULL: the
- * service is gone), given its tasks. */
-static const char *converged(const json_t *act, const json_t *svc, const json_t *tasks,
-                             time_t now)
+ * service is gone), given its tasks; a failure's reason goes to act. */
+static const char *converged(json_t *act, const json_t *svc, const json_t *tasks, time_t now)
 {
     const char *kind = json_string_value(json_object_get(act, "kind"));
     const char *update = json_string_value(json_object_get(json_object_get(svc, "UpdateStatus"),
@@ -128,10 +168,19 @@ static const char *converged(const json_t *act, const json_t *svc, const json_t 
 
     if (!kind || !strcmp(kind, "create"))
         return "Success";
+    if (kind_is(kind, "terminate", "stop") && !svc)
+        return "Success";
     if (!strcmp(kind, "terminate"))
-        return svc ? "In progress" : "Success";
-    if (!svc)
+        return "In progress";
+    if (!svc) {
+        add_reason(act, "service was removed");
         return "Failed";
+    }
+    if (kind_is(kind, "start", "redeploy") || kind_is(kind, "scale", "update"))
+        if (stopped_since(act, kind, svc)) {
+            add_reason(act, "interrupted by stop");
+            return "Failed";
+        }
     if (update && (!strcmp(update, "paused") || !strcmp(update, "rollback_paused") ||
                    !strcmp(update, "rollback_completed")))
         return "Failed";
@@ -200,7 +249,7 @@ static json_t *service_of(struct dcs_ctx *c, const char *uuid, json_t **tasks,
 }
 
 /* The state of the action on the service `uuid`, or NULL on error. */
-static const char *state_of(struct dcs_ctx *c, const json_t *act, const char *uuid,
+static const char *state_of(struct dcs_ctx *c, json_t *act, const char *uuid,
                             struct dcs_error *err)
 {
     json_t *tasks = NULL, *svc = service_of(c, uuid, &tasks, err);
@@ -216,7 +265,7 @@ static const char *state_of(struct dcs_ctx *c, const json_t *act, const char *uu
 
 /* A stack's action is on its services (recorded in "services"): done when
  * each one is, failed when one failed. */
-static const char *action_state(struct dcs_ctx *c, const json_t *act, struct dcs_error *err)
+static const char *action_state(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
 {
     const json_t *members = json_object_get(act, "services"), *m;
     const char *state = "Success", *one;
@@ -235,24 +284,15 @@ static const char *action_state(struct dcs_ctx *c, const json_t *act, struct dcs
     return state;
 }
 
-/* Settle a pending action: compute its state, and if it ended, write the
- * done record (another server may have done so: its record wins). */
-static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
+/* Write the done record of act, which has its final state: the first
+ * record written wins, so every server answers the same from then on. */
+static void finish(struct dcs_ctx *c, json_t *act)
 {
     const char *uuid = json_string_value(json_object_get(act, "uuid"));
-    const char *state = action_state(c, act, err);
     json_t *labels;
     char name[128], now[40];
     struct dcs_error e = {0};
 
-    if (!state)
-        return DCS_ERR;
-    json_object_set_new(act, "state", json_string(state));
-    /* A terminated stack's network is free once its tasks are gone. */
-    if (!strcmp(state, "Success") && json_string_value(json_object_get(act, "network")))
-        dcs_network_remove(c->eng, json_string_value(json_object_get(act, "network")), &e);
-    if (!strcmp(state, "In progress"))
-        return DCS_OK;
     dcs_engine_time(c->now, now);
     json_object_set_new(act, "end", json_string(now));
     labels = json_pack("{s:s, s:s, s:s, s:O}", DCS_LABEL_KIND, DCS_KIND_ACTION_DONE,
@@ -268,7 +308,77 @@ static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
             dcs_config_remove(c->eng, json_string_value(json_object_get(act, "_config_id")), &e);
         json_decref(data);
     }
+}
+
+/* Settle a pending action: compute its state, and if it ended, write the
+ * done record (another server may have done so: its record wins). */
+static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
+{
+    const char *state = action_state(c, act, err);
+    struct dcs_error e = {0};
+
+    if (!state)
+        return DCS_ERR;
+    json_object_set_new(act, "state", json_string(state));
+    /* A terminated stack's network is free once its tasks are gone. */
+    if (!strcmp(state, "Success") && json_string_value(json_object_get(act, "network")))
+        dcs_network_remove(c->eng, json_string_value(json_object_get(act, "network")), &e);
+    if (!strcmp(state, "In progress"))
+        return DCS_OK;
+    finish(c, act);
     return DCS_OK;
+}
+
+static bool concerns(const json_t *act, const char *service_uuid)
+{
+    const json_t *m;
+    size_t i;
+
+    if (!strcmp(json_string_value(json_object_get(act, "object_uuid")) ?: "", service_uuid))
+        return true;
+    json_array_foreach(json_object_get(act, "services"), i, m)
+        if (!strcmp(json_string_value(m) ?: "", service_uuid))
+            return true;
+    return false;
+}
+
+json_t *dcs_actions_pending(struct dcs_ctx *c, const char *service_uuid)
+{
+    struct dcs_error err = {0};
+    json_t *out = json_array(), *list, *act;
+    size_t i;
+
+    if (!service_uuid)
+        return out;
+    if (!(list = dcs_records(c, DCS_KIND_ACTION, c->req->ns, NULL, &err)))
+        dcs_http_log("actions on %s not settled: %s", service_uuid, err.text);
+    json_array_foreach(list, i, act) {
+        const char *kind = json_string_value(json_object_get(act, "kind"));
+        if (!kind || !strcmp(kind, "create") || !concerns(act, service_uuid))
+            continue;
+        json_object_set_new(act, "namespace", json_string(c->req->ns));
+        if (settle(c, act, &err))
+            dcs_http_log("action %s not settled: %s",
+                         json_string_value(json_object_get(act, "uuid")), err.text);
+        else if (!strcmp(json_string_value(json_object_get(act, "state")), "In progress"))
+            json_array_append(out, act);
+    }
+    json_decref(list);
+    return out;
+}
+
+void dcs_actions_interrupt(struct dcs_ctx *c, json_t *pending, const char *verb)
+{
+    char reason[64];
+    json_t *act;
+    size_t i;
+
+    snprintf(reason, sizeof(reason), "interrupted by %s", verb);
+    json_array_foreach(pending, i, act) {
+        json_object_set_new(act, "state", json_string("Failed"));
+        add_reason(act, reason);
+        finish(c, act);
+    }
 }
 
 static void datetime(json_t *obj, const char *field, const json_t *engine_time)

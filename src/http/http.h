@@ -324,6 +324,14 @@ void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_u
  * gets "In progress", "Success", "Failed", or "" when there is none. */
 int dcs_action_settle(struct dcs_ctx *c, const char *uuid, char *state, size_t len,
                       struct dcs_error *err);
+/* A later action overrides the ones in progress on a service, its own and
+ * its stack's.  Before it is applied, dcs_actions_pending() settles them as
+ * they stand and returns those still in progress (new array, never NULL);
+ * once applied, dcs_actions_interrupt() ends those Failed "interrupted by
+ * <verb>": Canceled would keep `docker-cloud --sync` polling.  Neither
+ * fails the request: an error is logged. */
+json_t *dcs_actions_pending(struct dcs_ctx *c, const char *service_uuid);
+void dcs_actions_interrupt(struct dcs_ctx *c, json_t *pending, const char *verb);
 /* dcs_action_record() in two steps, for a caller that creates the config
  * itself (alongside other requests): the POST /configs/create body (new;
  * NULL without memory) with the action's uuid into uuid, then, once the

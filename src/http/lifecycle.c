@@ -302,8 +302,14 @@ int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
                         struct dcs_error *err)
 {
     struct change ch = {verb, ""};
+    json_t *pending = dcs_actions_pending(c, dcs_label(svc, DCS_LABEL_UUID));
+    int rc;
 
     dcs_engine_time(c->now, ch.now);
-    return dcs_service_update_with(c->eng, json_string_value(json_object_get(svc, "ID")),
-                                   change, &ch, err);
+    rc = dcs_service_update_with(c->eng, json_string_value(json_object_get(svc, "ID")), change,
+                                 &ch, err);
+    if (!rc)
+        dcs_actions_interrupt(c, pending, verb);
+    json_decref(pending);
+    return rc;
 }

@@ -741,7 +741,7 @@ int dcs_service_terminate(struct dcs_ctx *c, const struct dcs_view *v, const jso
                             json_object_get(svc, "CreatedAt"), "Spec",
                             json_object_get(svc, "Spec"));
     json_t *spec = json_deep_copy(json_object_get(rec, "Spec")), *lc = dcs_lifecycle_get(svc);
-    json_t *labels;
+    json_t *labels, *pending;
     char now[40], name[128], uri[512];
 
     dcs_engine_time(c->now, now);
@@ -760,12 +760,16 @@ int dcs_service_terminate(struct dcs_ctx *c, const struct dcs_view *v, const jso
         json_decref(rec);
         return DCS_ERR;
     }
+    pending = dcs_actions_pending(c, uuid);
     if (dcs_service_remove(c->eng, json_string_value(json_object_get(svc, "ID")), err)) {
         struct dcs_error ignored = {0};
         dcs_config_remove(c->eng, name, &ignored);
+        json_decref(pending);
         json_decref(rec);
         return DCS_ERR;
     }
+    dcs_actions_interrupt(c, pending, "terminate");
+    json_decref(pending);
     unlink_targets(c, v, svc);
     uri_of(c, uuid, uri, sizeof(uri));
     dcs_action_record(c, "terminate", uuid, uri, NULL);
