@@ -18,9 +18,6 @@
 #include "translate/datetime.h"
 #include "translate/translate.h"
 
-/* An action that has not converged after this long failed. */
-#define ACTION_TIMEOUT 600
-
 static const char *action_name(const char *kind)
 {
     static const struct { const char *kind, *name; } names[] = {
@@ -95,37 +92,26 @@ void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_u
 
 /* ---------------- convergence ---------------- */
 
-static const char *task_state(const json_t *t)
-{
-    const char *s = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
-    return s ? s : "";
-}
-
-static bool alive(const json_t *t)
-{
-    static const char *const states[] = {"assigned", "accepted", "preparing", "ready",
-                                         "starting", "running", NULL};
-    for (const char *const *s = states; *s; s++)
-        if (!strcmp(task_state(t), *s))
-            return true;
-    return false;
-}
-
 /* Why the action failed, in "reasons": kept with the action because swarm
  * reaps the tasks that said it. */
-static void add_reason(json_t *act, const char *text)
+static void add_note(json_t *act, const char *key, const char *text)
 {
-    json_t *reasons = json_object_get(act, "reasons"), *r;
+    json_t *reasons = json_object_get(act, key), *r;
     size_t i;
 
     if (!json_is_array(reasons)) {
         reasons = json_array();
-        json_object_set_new(act, "reasons", reasons);
+        json_object_set_new(act, key, reasons);
     }
     json_array_foreach(reasons, i, r)
         if (!strcmp(json_string_value(r), text))
             return;
     json_array_append_new(reasons, json_string(text));
+}
+
+static void add_reason(json_t *act, const char *text)
+{
+    add_note(act, "reasons", text);
 }
 
 static bool kind_is(const char *kind, const char *a, const char *b)
@@ -152,79 +138,43 @@ static bool stopped_since(const json_t *act, const char *kind, const json_t *svc
     return since;
 }
 
-/* "In progress", "Success" or "Failed" for the action on svc (NULL: the
- * service is gone), given its tasks; a failure's reason goes to act. */
-static const char *converged(json_t *act, const json_t *svc, const json_t *tasks, time_t now)
+/* The state of the action on svc (NULL: gone), given its tasks and the
+ * nodes; a failure's reasons go to act. */
+static const char *converged(json_t *act, const json_t *svc, const json_t *tasks,
+                             const json_t *nodes, time_t now)
 {
-    const char *kind = json_string_value(json_object_get(act, "kind"));
-    const char *update = json_string_value(json_object_get(json_object_get(svc, "UpdateStatus"),
-                                                           "State"));
-    const json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode"), *t;
-    long long want = json_integer_value(json_object_get(json_object_get(mode, "Replicated"),
-                                                        "Replicas"));
-    long long running = 0, desired = 0, failed = 0, live = 0, done = 0;
-    time_t started = 0, created;
+    const char *kind = json_string_value(json_object_get(act, "kind")) ?: "create";
+    struct dcs_outcome_in in = {act, svc, tasks, nodes, svc ? dcs_label(svc, DCS_LABEL_NAME) : NULL,
+                                now, json_is_true(json_object_get(act, "_overridden"))};
+    json_t *reasons = json_array();
+    const char *state;
+    const json_t *r;
     size_t i;
 
-    if (!kind || !strcmp(kind, "create"))
-        return "Success";
-    if (kind_is(kind, "terminate", "stop") && !svc)
-        return "Success";
-    if (!strcmp(kind, "terminate"))
-        return "In progress";
-    if (!svc) {
-        add_reason(act, "service was removed");
+    if (svc && (kind_is(kind, "start", "redeploy") || kind_is(kind, "scale", "update")) &&
+        stopped_since(act, kind, svc)) {
+        add_reason(act, "interrupted by stop");
+        json_decref(reasons);
         return "Failed";
     }
-    if (kind_is(kind, "start", "redeploy") || kind_is(kind, "scale", "update"))
-        if (stopped_since(act, kind, svc)) {
-            add_reason(act, "interrupted by stop");
-            return "Failed";
-        }
-    if (update && (!strcmp(update, "paused") || !strcmp(update, "rollback_paused") ||
-                   !strcmp(update, "rollback_completed")))
-        return "Failed";
-    dcs_engine_time_parse(json_string_value(json_object_get(act, "start")), &started);
-    json_array_foreach(tasks, i, t) {
-        const char *d = json_string_value(json_object_get(t, "DesiredState"));
-        bool wanted = d && !strcmp(d, "running");
-        live += alive(t);
-        desired += wanted;
-        running += wanted && !strcmp(task_state(t), "running");
-        /* Ended tasks older than the action are history (a start after a stop). */
-        if (!dcs_engine_time_parse(json_string_value(json_object_get(t, "CreatedAt")), &created) ||
-            created < started)
-            continue;
-        done += !strcmp(task_state(t), "complete");
-        failed += !strcmp(task_state(t), "rejected") || !strcmp(task_state(t), "failed");
-    }
-    if (json_object_get(mode, "Global"))
-        want = desired;
-    if (update && (!strcmp(update, "updating") || !strcmp(update, "rollback_started")))
-        return "In progress";
-    if (!strcmp(kind, "stop"))
-        return live ? "In progress" : "Success";
-    if (!strcmp(kind, "update"))
-        return "Success";
-    if (running >= want && running == desired)
-        return "Success";
-    /* Containers that ran and exited (a one-shot command, autorestart OFF). */
-    if (!desired && done)
-        return "Success";
-    if (!desired && failed && !live)
-        return "Failed";
-    if (now - started > ACTION_TIMEOUT || (failed >= 3 && running < want && now - started > 30))
-        return "Failed";
-    return "In progress";
+    state = dcs_action_outcome(&in, reasons);
+    /* What holds an action up is shown while it is in progress ("pending",
+     * never kept); why it ended is kept with it ("reasons"). */
+    json_array_foreach(reasons, i, r)
+        add_note(act, strcmp(state, "In progress") ? "reasons" : "pending",
+                 json_string_value(r));
+    json_decref(reasons);
+    return state;
 }
 
-static json_t *service_of(struct dcs_ctx *c, const char *uuid, json_t **tasks,
+/* The service `uuid` (json null: gone), its tasks and the swarm's nodes. */
+static json_t *service_of(struct dcs_ctx *c, const char *uuid, json_t **tasks, json_t **nodes,
                           struct dcs_error *err)
 {
     json_t *filters = NULL, *list, *svc = NULL;
     char kv[128];
 
-    *tasks = NULL;
+    *tasks = *nodes = NULL;
     snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_UUID, uuid);
     dcs_filters_add(&filters, "label", kv, err);
     list = dcs_service_list(c->eng, filters, err);
@@ -233,33 +183,35 @@ static json_t *service_of(struct dcs_ctx *c, const char *uuid, json_t **tasks,
         return NULL;
     svc = json_incref(json_array_get(list, 0));
     json_decref(list);
-    filters = NULL;
-    if (svc) {
-        dcs_filters_add(&filters, "service", json_string_value(json_object_get(svc, "ID")), err);
-        *tasks = dcs_task_list(c->eng, filters, err);
-        json_decref(filters);
-        if (!*tasks) {
-            json_decref(svc);
-            return NULL;
-        }
-    }
     if (!svc)
-        err->status = 0;
-    return svc ? svc : json_null();
+        return json_null();
+    filters = NULL;
+    dcs_filters_add(&filters, "service", json_string_value(json_object_get(svc, "ID")), err);
+    *tasks = dcs_task_list(c->eng, filters, err);
+    json_decref(filters);
+    *nodes = *tasks ? dcs_node_list(c->eng, NULL, err) : NULL;
+    if (!*nodes) {
+        json_decref(*tasks);
+        *tasks = NULL;
+        json_decref(svc);
+        return NULL;
+    }
+    return svc;
 }
 
 /* The state of the action on the service `uuid`, or NULL on error. */
 static const char *state_of(struct dcs_ctx *c, json_t *act, const char *uuid,
                             struct dcs_error *err)
 {
-    json_t *tasks = NULL, *svc = service_of(c, uuid, &tasks, err);
+    json_t *tasks, *nodes, *svc = service_of(c, uuid, &tasks, &nodes, err);
     const char *state;
 
     if (!svc)
         return NULL;
-    state = converged(act, json_is_null(svc) ? NULL : svc, tasks, c->now);
+    state = converged(act, json_is_null(svc) ? NULL : svc, tasks, nodes, c->now);
     json_decref(svc);
     json_decref(tasks);
+    json_decref(nodes);
     return state;
 }
 
@@ -304,6 +256,7 @@ static void finish(struct dcs_ctx *c, json_t *act)
     {
         json_t *data = json_deep_copy(act);
         json_object_del(data, "_config_id");
+        json_object_del(data, "_overridden");
         if (!dcs_record_put(c, name, labels, data, &e) || e.status == 409)
             dcs_config_remove(c->eng, json_string_value(json_object_get(act, "_config_id")), &e);
         json_decref(data);
@@ -325,6 +278,7 @@ static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
         dcs_network_remove(c->eng, json_string_value(json_object_get(act, "network")), &e);
     if (!strcmp(state, "In progress"))
         return DCS_OK;
+    json_object_del(act, "pending");
     finish(c, act);
     return DCS_OK;
 }
@@ -357,6 +311,9 @@ json_t *dcs_actions_pending(struct dcs_ctx *c, const char *service_uuid)
         if (!kind || !strcmp(kind, "create") || !concerns(act, service_uuid))
             continue;
         json_object_set_new(act, "namespace", json_string(c->req->ns));
+        /* Judged as it stands, without waiting for containers to prove
+         * stable: a start whose containers run when stop comes succeeded. */
+        json_object_set_new(act, "_overridden", json_true());
         if (settle(c, act, &err))
             dcs_http_log("action %s not settled: %s",
                          json_string_value(json_object_get(act, "uuid")), err.text);
@@ -539,4 +496,25 @@ int dcs_action_settle(struct dcs_ctx *c, const char *uuid, char *state, size_t l
         snprintf(state, len, "%s", st ? st : "");
     json_decref(acts);
     return DCS_OK;
+}
+
+json_t *dcs_action_log_lines(struct dcs_ctx *c, const char *uuid, char *name, size_t name_len,
+                             bool *final, struct dcs_error *err)
+{
+    json_t *acts = load_actions(c, uuid, err), *act, *lines;
+    const char *state;
+
+    if (!acts)
+        return NULL;
+    if (!(act = json_array_get(acts, 0))) {
+        json_decref(acts);
+        dcs_error_status(err, 404, NULL, "no action with uuid %s", uuid);
+        return NULL;
+    }
+    state = json_string_value(json_object_get(act, "state")) ?: "In progress";
+    *final = strcmp(state, "In progress") != 0;
+    snprintf(name, name_len, "%s", json_string_value(json_object_get(act, "action")) ?: "");
+    lines = json_deep_copy(json_object_get(act, *final ? "reasons" : "pending"));
+    json_decref(acts);
+    return json_is_array(lines) ? lines : (json_decref(lines), json_array());
 }

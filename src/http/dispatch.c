@@ -214,7 +214,8 @@ static bool is_stream(const struct dcs_route *rt)
 {
     return !strcmp(rt->type, "events") ||
            (!strcmp(rt->verb, "logs") &&
-            (!strcmp(rt->type, "service") || !strcmp(rt->type, "container")));
+            (!strcmp(rt->type, "service") || !strcmp(rt->type, "container") ||
+             !strcmp(rt->type, "action")));
 }
 
 static int route(struct dcs_ctx *c, struct dcs_error *err)

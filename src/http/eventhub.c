@@ -358,6 +358,24 @@ static void remember_pending(struct dcs_eventhub *h, const char *uuid, const cha
     pthread_mutex_unlock(&h->lock);
 }
 
+/* An action that ended lets its services settle (Starting -> Stopped,
+ * say): clients see their new state. */
+static void watch_settling(struct dcs_eventhub *h, const char *ns, const json_t *act)
+{
+    const json_t *members = json_object_get(act, "services"), *m;
+    const char *one = json_string_value(json_object_get(act, "object_uuid"));
+    size_t i;
+
+    if (!json_is_array(members)) {
+        if (one)
+            watch(h, ns, one);
+        return;
+    }
+    json_array_foreach(members, i, m)
+        if (json_string_value(m))
+            watch(h, ns, json_string_value(m));
+}
+
 /* An action record: "dcswarm-action-<uuid>" or "...-done". */
 static void on_config(struct dcs_eventhub *h, const char *id, const char *name,
                       long long time_ns)
@@ -387,6 +405,8 @@ static void on_config(struct dcs_eventhub *h, const char *id, const char *name,
         emit(h, &in);
         if (!done)
             remember_pending(h, uuid, ns);
+        else
+            watch_settling(h, ns, data);
     }
     json_decref(cfg);
 out:

@@ -302,8 +302,9 @@ json_t *dcs_lifecycle_get(const json_t *svc);
 /* Set lifecycle fields on spec's labels (state and datetimes). */
 void dcs_lifecycle_set(json_t *spec, const json_t *lc);
 /* Adjust what dcs_reverse computed with what only the HTTP layer knows:
- * Stopping while a task still runs, target, synchronized. */
-void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks);
+ * the state (from the containers, transitional only while the service's
+ * last action is in progress), target, synchronized. */
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, time_t now);
 /* Is `verb` (start, stop, scale, redeploy, terminate, update) allowed in
  * `state`?  Otherwise 400 naming the state. */
 int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error *err);
@@ -313,6 +314,34 @@ int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
                         struct dcs_error *err);
 
 /* ==================== actions ==================== */
+
+/* The bounds of an action (outcome.c; lifecycle-anchors.md §4).  Running
+ * containers count once they ran T_STABLE seconds (or the service's
+ * UpdateConfig.Monitor); a task swarm cannot place fails it after T_PLACE;
+ * N_LOOP failures of one container fail it; nothing lasts past T_MAX; a
+ * stop is done after T_STOP even if an unreachable node keeps a container. */
+#define DCS_T_STABLE 5
+#define DCS_T_PLACE 30
+#define DCS_N_LOOP 3
+#define DCS_T_MAX 600
+#define DCS_T_STOP 60
+
+/* One read of the swarm, for one action on one service. */
+struct dcs_outcome_in {
+    const json_t *act;      /* the action record: "kind", "start" */
+    const json_t *svc;      /* the Engine service; NULL once it is gone */
+    const json_t *tasks;    /* its tasks */
+    const json_t *nodes;    /* the swarm's nodes (tasks on down ones are left out); or NULL */
+    const char *name;       /* the Docker Cloud name, for reasons */
+    time_t now;
+    bool overridden;        /* judged as a later action overrides it: running
+                             * containers count without the T_STABLE wait */
+};
+
+/* "In progress", "Success" or "Failed" (pure).  reasons (an array) gets one
+ * line per container that fails or holds the action up, swarm's Status.Err
+ * verbatim ("web-1: no suitable node (...)"), or the bound that ended it. */
+const char *dcs_action_outcome(const struct dcs_outcome_in *in, json_t *reasons);
 
 /* Record an action on the swarm for the object (a resource URI) and set
  * r->action_uri.  kind: create, update, start, stop, scale, redeploy,
@@ -324,6 +353,13 @@ void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_u
  * gets "In progress", "Success", "Failed", or "" when there is none. */
 int dcs_action_settle(struct dcs_ctx *c, const char *uuid, char *state, size_t len,
                       struct dcs_error *err);
+/* The lines of the log of the action uuid (in c->req->grants), settling it
+ * as any reader does: why it ended once it has (swarm's reasons, one per
+ * container), what holds it up while it is in progress.  *final: it has
+ * ended; name gets its name ("Service Start").  New array, or NULL (404
+ * when there is no such action). */
+json_t *dcs_action_log_lines(struct dcs_ctx *c, const char *uuid, char *name, size_t name_len,
+                             bool *final, struct dcs_error *err);
 /* A later action overrides the ones in progress on a service, its own and
  * its stack's.  Before it is applied, dcs_actions_pending() settles them as
  * they stand and returns those still in progress (new array, never NULL);

@@ -96,53 +96,70 @@ static bool synchronized(const json_t *svc, const json_t *tasks)
     return true;
 }
 
-/* Since the last start, every container ran and exited (swarm then wants
- * them shut down): Docker Cloud showed such a service Stopped. */
-static bool exited(const json_t *tasks, const json_t *lc)
+/* The state an action of the service holds it in while it is in progress
+ * (judged as its action record is: outcome.c), or a rolling update made
+ * outside dcswarm; NULL when none does. */
+static const char *in_transition(const json_t *svc, const json_t *tasks, const json_t *lc,
+                                 time_t now)
 {
-    time_t since = 0, created;
-    const json_t *t;
-    size_t i;
-    int ended = 0;
+    static const char *const states[][2] = {{"start", "Starting"}, {"scale", "Scaling"},
+                                            {"redeploy", "Redeploying"}, {"stop", "Stopping"}};
+    const char *verb = json_string_value(json_object_get(lc, "action"));
+    const json_t *us = json_object_get(svc, "UpdateStatus");
+    const char *update = json_string_value(json_object_get(us, "State"));
+    time_t since = 0;
 
-    dcs_engine_time_parse(json_string_value(json_object_get(lc, "started")), &since);
-    json_array_foreach(tasks, i, t) {
-        const char *d = json_string_value(json_object_get(t, "DesiredState"));
-        if (!dcs_engine_time_parse(json_string_value(json_object_get(t, "CreatedAt")), &created) ||
-            created < since)
+    for (size_t i = 0; verb && i < sizeof(states) / sizeof(states[0]); i++) {
+        json_t *act, *reasons;
+        const char *out;
+        if (strcmp(states[i][0], verb))
             continue;
-        if ((d && !strcmp(d, "running")) || task_alive(t))
-            return false;
-        ended++;
+        act = json_pack("{s:s, s:O}", "kind", verb, "start", json_object_get(lc, "acted"));
+        reasons = json_array();
+        struct dcs_outcome_in in = {act, svc, tasks, NULL, NULL, now, false};
+        out = dcs_action_outcome(&in, reasons);
+        json_decref(reasons);
+        json_decref(act);
+        if (!strcmp(out, "In progress"))
+            return states[i][1];
     }
-    return ended > 0;
+    dcs_engine_time_parse(json_string_value(json_object_get(us, "StartedAt")), &since);
+    if (update && (!strcmp(update, "updating") || !strcmp(update, "rollback_started")) &&
+        now - since <= DCS_T_MAX)
+        return "Redeploying";
+    return NULL;
 }
 
-void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks)
+/* The state no action holds: read from the containers, against what the
+ * user wants running (nothing once stopped). */
+static const char *settled(const json_t *obj, const json_t *svc, const char *phase)
 {
-    /* A copy: setting obj's state below frees the string it was read from. */
-    char state_buf[32];
-    const char *state = json_string_value(json_object_get(obj, "state"));
+    const json_t *mode = json_object_get(json_object_get(svc, "Spec"), "Mode");
+    bool ever = phase && strcmp(phase, "not-started");
+    long long running = json_integer_value(json_object_get(obj, "running_num_containers"));
+    long long want = json_integer_value(json_object_get(json_object_get(mode, "Replicated"),
+                                                        "Replicas"));
+
+    if (json_object_get(mode, "Global"))
+        want = json_integer_value(json_object_get(obj, "current_num_containers"));
+    if ((phase && !strcmp(phase, "stopped")) || want == 0 || running == 0)
+        return ever ? "Stopped" : "Not running";
+    return running >= want ? "Running" : "Partly running";
+}
+
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, time_t now)
+{
     json_t *lc = dcs_lifecycle_get(svc);
     const char *phase = json_string_value(json_object_get(lc, "state"));
     bool replicated = !json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"),
                                        "Global");
-    const json_t *t;
-    size_t i;
 
-    if (state) {
-        snprintf(state_buf, sizeof(state_buf), "%s", state);
-        state = state_buf;
+    /* Derived on every read (lifecycle-anchors.md §5): transitional only
+     * while an action is in progress, and every action ends. */
+    if (tasks && !(phase && !strcmp(phase, "terminated"))) {
+        const char *state = in_transition(svc, tasks, lc, now);
+        json_object_set_new(obj, "state", json_string(state ? state : settled(obj, svc, phase)));
     }
-    /* swarm marks a task "shutdown" at once; the container may still run. */
-    if (state && (!strcmp(state, "Stopped") || !strcmp(state, "Not running")))
-        json_array_foreach(tasks, i, t)
-            if (task_alive(t)) {
-                json_object_set_new(obj, "state", json_string("Stopping"));
-                break;
-            }
-    if (state && !strcmp(state, "Starting") && exited(tasks, lc))
-        json_object_set_new(obj, "state", json_string("Stopped"));
     /* The target is what the user last set (PATCH before scale), unless
      * swarm runs another count than dcswarm last applied (scaled by hand). */
     if (replicated && (!phase || strcmp(phase, "started") ||
@@ -285,6 +302,9 @@ static int change(json_t *spec, const json_t *svc, void *arg, struct dcs_error *
             json_object_get(tt, "ForceUpdate")) + 1));
         json_object_set_new(lc, "deployed", json_string(ch->now));
     }
+    /* What holds the service in transition until it ends (in_transition). */
+    json_object_set_new(lc, "action", json_string(ch->verb));
+    json_object_set_new(lc, "acted", json_string(ch->now));
     dcs_lifecycle_set(spec, lc);
     json_decref(lc);
     return DCS_OK;

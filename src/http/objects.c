@@ -591,7 +591,7 @@ json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const js
     rc.stack_uri = stack_uri;
     obj = dcs_reverse(svc, &rc, err);
     if (obj) {
-        dcs_lifecycle_fix(obj, svc, rc.tasks);
+        dcs_lifecycle_fix(obj, svc, rc.tasks, c->now);
         add_image_env(c, obj);
         if (dcs_label(svc, DCS_LABEL_LINKED_FROM))
             linked_from_label(c, dcs_label(svc, DCS_LABEL_LINKED_FROM), obj);

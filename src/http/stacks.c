@@ -13,30 +13,34 @@
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 
-/* One state for the services' states. */
+/* One state for the services' states (lifecycle-anchors.md §6): a stack
+ * follows its services on every read.  A stack has no Scaling. */
 static const char *stack_state(const json_t *states)
 {
-    size_t n = json_array_size(states), running = 0, i;
+    static const char *const moving[] = {"Terminating", "Starting", "Redeploying", "Stopping",
+                                         "Scaling", NULL};
+    size_t n = json_array_size(states), running = 0, stopped = 0, idle = 0, i;
     const json_t *s;
 
     if (!n)
         return "Not running";
+    for (const char *const *m = moving; *m; m++)
+        json_array_foreach(states, i, s)
+            if (!strcmp(json_string_value(s), *m))
+                return strcmp(*m, "Scaling") ? *m : "Partly running";
     json_array_foreach(states, i, s) {
         const char *v = json_string_value(s);
-        if (!strcmp(v, "Starting") || !strcmp(v, "Stopping") || !strcmp(v, "Redeploying") ||
-            !strcmp(v, "Terminating") || !strcmp(v, "Scaling"))
-            return v;
         running += !strcmp(v, "Running");
+        stopped += !strcmp(v, "Stopped");
+        idle += !strcmp(v, "Not running");
     }
     if (running == n)
         return "Running";
-    if (running)
-        return "Partly running";
-    for (i = 1; i < n; i++)
-        if (strcmp(json_string_value(json_array_get(states, i)),
-                   json_string_value(json_array_get(states, 0))))
-            return "Partly running";
-    return json_string_value(json_array_get(states, 0));
+    if (stopped + idle == n)
+        return stopped ? "Stopped" : "Not running";
+    if (!running && !stopped && !idle)
+        return json_string_value(json_array_get(states, 0));  /* all Terminated */
+    return "Partly running";
 }
 
 static json_t *stack_object(struct dcs_ctx *c, const char *name, json_t *services,

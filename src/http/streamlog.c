@@ -42,6 +42,7 @@ void dcs_stream_plan_free(struct dcs_stream_plan *p)
     if (!p)
         return;
     json_decref(p->names);
+    json_decref(p->grants);
     json_decref(p->filter);
     free(p);
 }
@@ -213,7 +214,9 @@ int dcs_stream_logs_route(struct dcs_ctx *c, struct dcs_error *err)
         return dcs_error_status(err, 500, NULL, "out of memory");
     p->names = json_object();
     rc = read_params(r, p, err);
-    if (!rc)
+    if (!rc && !strcmp(r->rt.type, "action"))
+        rc = dcs_stream_action_logs_route(c, p, err);
+    else if (!rc)
         rc = !strcmp(r->rt.type, "service") ? find_service(c, p, err) : find_container(c, p, err);
     if (rc) {
         dcs_stream_plan_free(p);
@@ -333,21 +336,21 @@ static void *log_main(void *arg)
 
 void dcs_logs_cancel(void *producer)
 {
-    struct logrun *run = producer;
-
-    dcs_engine_cancel(run->eng);
+    dcs_engine_cancel(producer);
 }
 
 int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
                    const struct dcs_engine *proto, const struct dcs_serve_config *cfg)
 {
-    struct logrun *run = calloc(1, sizeof(*run));
+    struct logrun *run;
     struct dcs_error err = {0};
     pthread_attr_t attr;
     pthread_t tid;
     int rc;
 
-    if (!run) {
+    if (plan->action)
+        return dcs_action_logs_start(s, plan, proto, cfg);
+    if (!(run = calloc(1, sizeof(*run)))) {
         dcs_stream_plan_free(plan);
         return DCS_ERR;
     }
@@ -360,7 +363,7 @@ int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
         free(run);
         return DCS_ERR;
     }
-    dcs_sconn_set_producer(s, run);
+    dcs_sconn_set_producer(s, run->eng);
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, LOG_THREAD_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

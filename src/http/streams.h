@@ -181,6 +181,10 @@ struct dcs_stream_plan {
     char tail[32];              /* "" = all */
     char since[64];             /* "" = none */
     json_t *names;              /* task ID -> container name */
+    /* an action's log (actionlog.c): target is the action's uuid */
+    bool action;
+    json_t *grants;             /* the namespaces the caller may reach */
+    char user[DCS_ROUTE_LEN];
     /* events */
     char ns[DCS_ROUTE_LEN];
     json_t *filter;             /* the query, or NULL */
@@ -211,7 +215,8 @@ int dcs_sconn_push(struct dcs_sconn *s, const char *msg, size_t len);
  * with text, sent as a last message when not NULL).  It must not touch s
  * afterwards. */
 void dcs_sconn_producer_done(struct dcs_sconn *s, const char *last_msg);
-/* Who dcs_logs_cancel() is given when the loop stops the stream. */
+/* The engine handle (struct dcs_engine *) of a log producer, which
+ * dcs_logs_cancel() cancels when the loop stops the stream. */
 void dcs_sconn_set_producer(struct dcs_sconn *s, void *producer);
 /* Has the loop asked the producer to stop? */
 bool dcs_sconn_cancelled(struct dcs_sconn *s);
@@ -223,10 +228,19 @@ int dcs_stream_logs_route(struct dcs_ctx *c, struct dcs_error *err);
 /* On a worker: check an events request, filling r->stream. */
 int dcs_stream_events_route(struct dcs_ctx *c, struct dcs_error *err);
 
+/* On a worker: check an action logs request, filling r->stream. */
+int dcs_stream_action_logs_route(struct dcs_ctx *c, struct dcs_stream_plan *p,
+                                 struct dcs_error *err);
+/* Start the thread that writes an action's log to s (loop thread): the
+ * lines it has, then, following, each new one until the action ends.
+ * plan is stolen. */
+int dcs_action_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
+                          const struct dcs_engine *proto, const struct dcs_serve_config *cfg);
 /* Start the log thread of s (loop thread).  plan is stolen. */
 int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
                    const struct dcs_engine *proto, const struct dcs_serve_config *cfg);
-/* Ask the log thread to stop at once (any thread). */
+/* Ask a log thread to stop at once (any thread): producer is the engine
+ * handle it set with dcs_sconn_set_producer(). */
 void dcs_logs_cancel(void *producer);
 
 struct dcs_eventhub;

@@ -8,6 +8,10 @@ import sys
 import time
 
 import pytest
+import requests
+import websocket
+import requests
+import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "serve"))
 import dcserve  # noqa: E402
@@ -202,3 +206,159 @@ def test_unschedulable_stack_stop_then_terminate(srv, lab_image):
     term = action_of(srv.req("DELETE", uri))
     assert wait_action(srv, term)["state"] == "Success"
     wait_until("the stack's services gone", lambda: all(gone(sid) for sid in sids))
+
+
+def action_logs(srv, act_uri, ws=False, follow=False, timeout=30):
+    """The log lines of an action, read as the CLI reads them (WebSocket)
+    or as curl does (chunked NDJSON)."""
+    path = act_uri + "logs/?follow=" + ("true" if follow else "false")
+    if ws:
+        conn = websocket.create_connection(
+            srv.url.replace("http://", "ws://") + path,
+            header=["Authorization: " + dcserve.basic(*dcserve.ALICE)], timeout=timeout)
+        frames = []
+        while True:
+            op, data = conn.recv_data(control_frame=True)
+            if op == websocket.ABNF.OPCODE_CLOSE:
+                break
+            if op == websocket.ABNF.OPCODE_TEXT:
+                frames.append(json.loads(data.decode()))
+        conn.close()
+    else:
+        r = requests.get(srv.url + path, auth=dcserve.ALICE, timeout=timeout, stream=True)
+        assert r.status_code == 200, r.text
+        frames = [json.loads(line) for line in r.iter_lines() if line]
+    for f in frames:
+        assert f["type"] == "log" and f["log"].endswith("\n") and type(f["timestamp"]) is int
+    return [f["log"][:-1] for f in frames]
+
+
+DCS_T_PLACE = 30
+
+
+SETTLED = ("Not running", "Running", "Partly running", "Stopped")
+
+
+def failed_deploy(srv, name, image, expect_state="Failed", service_state=("Stopped",),
+                  **extra):
+    """Create and start a service; its start action's reasons (from its
+    log, read both ways) and how long the action took.  Once the action has
+    ended, the service's state has settled (never Starting)."""
+    o = create(srv, name, image, **extra)
+    t0 = time.monotonic()
+    act = action_of(srv.req("POST", o["resource_uri"] + "start/"))
+    a = wait_action(srv, act, timeout=DCS_T_PLACE + 60)
+    took = time.monotonic() - t0
+    assert a["state"] == expect_state, a
+    assert "logs" not in a
+    s = srv.req("GET", o["resource_uri"]).json()
+    assert s["state"] in service_state, s["state"]
+    if len(service_state) == 1:     # the list says the same
+        listed = srv.req("GET", "/api/app/v1/service/?name=" + name).json()["objects"]
+        assert [x["state"] for x in listed] == [s["state"]]
+    lines = action_logs(srv, act)
+    assert action_logs(srv, act, ws=True) == lines
+    return o, lines, took
+
+
+def way_out(srv, o):
+    """Stop and terminate a service whose deploy failed: both taken, and
+    nothing of it is left on the swarm."""
+    sid = service_id(o["uuid"])
+    assert wait_action(srv, action_of(srv.req("POST", o["resource_uri"] + "stop/")))[
+        "state"] == "Success"
+    assert srv.req("GET", o["resource_uri"]).json()["state"] == "Stopped"
+    assert wait_action(srv, action_of(srv.req("DELETE", o["resource_uri"])))[
+        "state"] == "Success"
+    wait_until("the service gone", lambda: gone(sid))
+
+
+def test_unsatisfiable_tags_fail_with_swarm_reason(srv, lab_image, lab_nodes):
+    o = create(srv, "web", lab_image, tags=[{"name": "alpha"}], target_num_containers=2)
+    act = action_of(srv.req("POST", o["resource_uri"] + "start/"))
+    # While in progress, following the log gives what holds it up, then
+    # closes once the action ends.
+    wait_until("a pending task", lambda: unplaced(o["uuid"]))
+    t0 = time.monotonic()
+    lines = action_logs(srv, act, ws=True, follow=True, timeout=DCS_T_PLACE + 60)
+    assert time.monotonic() - t0 <= DCS_T_PLACE + 15
+    a = action(srv, act)
+    assert a["state"] == "Failed" and a["end_date"], a
+    # Settled: no container runs, nothing holds it in transition.
+    assert srv.req("GET", o["resource_uri"]).json()["state"] == "Stopped"
+    want = "no suitable node (scheduling constraints not satisfied on %d nodes)" % lab_nodes
+    assert sorted(action_logs(srv, act)) == ["web-1: " + want, "web-2: " + want]
+    assert set(lines) == {"web-1: " + want, "web-2: " + want}
+    # The Tutum path serves the same log.
+    assert action_logs(srv, "/api/v1/action/%s/" % a["uuid"]) == action_logs(srv, act)
+    way_out(srv, o)
+
+
+def test_image_that_does_not_exist(srv):
+    o, lines, took = failed_deploy(srv, "noimage", "dcswarm-test/nope:1")
+    assert len(lines) == 1 and lines[0].startswith("noimage-1: "), lines
+    assert "dcswarm-test/nope:1" in lines[0] and "No such image" in lines[0], lines
+    way_out(srv, o)
+
+
+def test_command_that_exits_at_once_autorestart_off(srv, lab_image):
+    o, lines, took = failed_deploy(srv, "exits", lab_image, run_command="sh -c 'exit 3'",
+                                   autorestart="OFF")
+    assert lines == ["exits-1: task: non-zero exit (3)"], lines
+    way_out(srv, o)
+
+
+def test_command_that_exits_at_once_autorestart_always(srv, lab_image):
+    # Swarm keeps restarting it: between two failures it may run a moment.
+    o, lines, took = failed_deploy(srv, "loops", lab_image, run_command="sh -c 'exit 4'",
+                                   autorestart="ALWAYS", service_state=SETTLED)
+    assert lines == ["loops-1: task: non-zero exit (4) (restarted 3 times)"], lines
+    way_out(srv, o)
+
+
+def test_one_shot_command_that_exits_0(srv, lab_image):
+    o, lines, took = failed_deploy(srv, "oneshot", lab_image, expect_state="Success",
+                                   run_command="true", autorestart="OFF")
+    assert lines == []
+    way_out(srv, o)
+
+
+def test_zero_containers(srv, lab_image):
+    o, lines, took = failed_deploy(srv, "zero", lab_image, expect_state="Success",
+                                   target_num_containers=0)
+    assert lines == [] and took < 10
+    way_out(srv, o)
+
+
+def test_global_service_no_node_meets_constraint(srv, lab_image):
+    o, lines, took = failed_deploy(srv, "everywhere", lab_image, tags=[{"name": "alpha"}],
+                                   deployment_strategy="EVERY_NODE")
+    assert lines == ["no node satisfies the placement constraints"], lines
+    # The action's start is kept to the second: it may end up to 1 s early.
+    assert DCS_T_PLACE - 1.5 <= took <= DCS_T_PLACE + 15
+    way_out(srv, o)
+
+
+def test_stack_stop_then_redeploy_without_waiting(srv, lab_image):
+    """A stack stopped, then, once its services read Stopped (the stop's
+    action not polled), redeployed and terminated."""
+    stackfile = {"name": STACK, "services": [
+        {"name": "a", "image": lab_image, "command": IDLE_CMD},
+        {"name": "b", "image": lab_image, "command": IDLE_CMD, "target_num_containers": 2}]}
+    r = srv.req("POST", "/api/app/v1/stack/", data=json.dumps(stackfile))
+    assert r.status_code == 201, r.text
+    uri = r.json()["resource_uri"]
+    assert wait_action(srv, action_of(srv.req("POST", uri + "start/")))["state"] == "Success"
+    assert srv.req("GET", uri).json()["state"] == "Running"
+    action_of(srv.req("POST", uri + "stop/"))
+
+    def services_stopped():
+        got = srv.req("GET", "/api/app/v1/service/?stack__name=" + STACK).json()["objects"]
+        return len(got) == 2 and all(x["state"] == "Stopped" for x in got)
+    wait_until("the services stopped", services_stopped)
+    assert srv.req("GET", uri).json()["state"] == "Stopped"
+    redeploy = action_of(srv.req("POST", uri + "redeploy/"))
+    assert srv.req("GET", uri).json()["state"] in ("Starting", "Redeploying")
+    assert wait_action(srv, redeploy)["state"] == "Success"
+    assert srv.req("GET", uri).json()["state"] == "Running"
+    assert wait_action(srv, action_of(srv.req("DELETE", uri)))["state"] == "Success"
