@@ -149,6 +149,7 @@ static void print_plan(const json_t *plan)
 
 struct progress {
     bool tty;
+    bool engine_gone;
     size_t counts[4]; /* created, updated, unchanged, removed */
 };
 
@@ -179,8 +180,12 @@ static void on_progress(enum dcs_apply_event ev, const json_t *item, size_t inde
     if (p->tty)
         fputs("\r\033[K", stderr);
     if (ev == DCS_APPLY_FAILED) {
-        fprintf(stderr, "dcswarm: %s: %s failed: %s\n", name, action,
-                dcs_error_format(err, msg, sizeof(msg)));
+        /* The engine gone: nothing after this service was tried. */
+        p->engine_gone = engine_exit_status(err) == DCS_EXIT_ENGINE;
+        fprintf(stderr, "dcswarm: %s: %s failed: %s%s\n", name, action,
+                dcs_error_format(err, msg, sizeof(msg)),
+                p->engine_gone ? " (nothing after it was applied: run apply again to finish)"
+                               : "");
         return;
     }
     fprintf(stderr, "%s %s\n", past(action), name);
@@ -197,9 +202,16 @@ static void on_progress(enum dcs_apply_event ev, const json_t *item, size_t inde
 static int apply_plan(struct dcs_engine *eng, json_t *plan, const char *file,
                       struct dcs_error *err)
 {
-    struct progress p = {isatty(STDERR_FILENO) != 0, {0, 0, 0, 0}};
+    struct progress p = {isatty(STDERR_FILENO) != 0, false, {0, 0, 0, 0}};
     int rc = dcs_apply_run(eng, plan, on_progress, &p, err);
 
+    if (rc && !p.engine_gone && err->status && engine_exit_status(err) == DCS_EXIT_ENGINE) {
+        /* Gone before the first service (making the networks). */
+        fprintf(stderr, "dcswarm: %s\n", err->text);
+        return rc;
+    }
+    if (p.engine_gone)
+        return rc;  /* its line said it all */
     if (p.counts[0] + p.counts[1] + p.counts[3] == 0 && rc == DCS_OK)
         fprintf(stderr, "%s: nothing to change (%zu services unchanged)\n", file,
                 p.counts[2]);

@@ -42,6 +42,8 @@
 /* Labels and names of the records dcswarm keeps on the swarm as configs. */
 #define DCS_LABEL_KIND "dcswarm.kind"
 #define DCS_LABEL_OBJECT "dcswarm.object"
+/* Seconds a client is told to wait when the engine is away (Retry-After). */
+#define DCS_RETRY_AFTER "5"
 #define DCS_KIND_ACTION "action"
 #define DCS_KIND_ACTION_DONE "action-done"
 #define DCS_KIND_TERMINATED "terminated-service"

@@ -177,6 +177,10 @@ static void send_answer(struct evhttp_request *ev, struct dcs_req *r)
         evhttp_add_header(h, "WWW-Authenticate", r->www_auth);
     if (r->status == 426)
         evhttp_add_header(h, "Sec-WebSocket-Version", "13");
+    /* The engine is away (502, 504) or not a manager now (503): the same
+     * request may work later, and a client that reads this waits a bit. */
+    if (r->status == 502 || r->status == 503 || r->status == 504)
+        evhttp_add_header(h, "Retry-After", DCS_RETRY_AFTER);
     if (r->warnings)
         evhttp_add_header(h, "X-DCSwarm-Warnings", r->warnings);
     if (r->action_uri[0]) {

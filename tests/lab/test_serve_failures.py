@@ -362,3 +362,53 @@ def test_stack_stop_then_redeploy_without_waiting(srv, lab_image):
     assert wait_action(srv, redeploy)["state"] == "Success"
     assert srv.req("GET", uri).json()["state"] == "Running"
     assert wait_action(srv, action_of(srv.req("DELETE", uri)))["state"] == "Success"
+
+
+def actions_of(srv, uri):
+    return [a for a in srv.req("GET", "/api/audit/v1/action/").json()["objects"]
+            if a["object"] == uri]
+
+
+def test_port_conflicts_refused_whole(srv, lab_image):
+    """An outer port another service publishes: create and PATCH are 400
+    with the engine's text naming the port; nothing is half-applied."""
+    port = 18000 + os.getpid() % 1000
+    ports = [{"protocol": "tcp", "inner_port": 80, "outer_port": port, "published": True}]
+    a = create(srv, "holder", lab_image, container_ports=ports)
+    before = srv.req("GET", "/api/audit/v1/action/").json()["meta"]["total_count"]
+    r = srv.req("POST", "/api/app/v1/service/",
+                data=json.dumps(body("taker", lab_image, container_ports=ports)))
+    assert r.status_code == 400, r.text
+    assert str(port) in r.json()["error"] and "in use" in r.json()["error"], r.text
+    assert "X-DockerCloud-Action-URI" not in r.headers
+    assert not [s for s in labapi_services() if s["Spec"]["Name"].endswith("taker")]
+    assert srv.req("GET", "/api/app/v1/service/?name=taker").json()["objects"] == []
+    assert srv.req("GET", "/api/audit/v1/action/").json()["meta"]["total_count"] == before
+
+    b = create(srv, "other", lab_image, container_ports=[dict(ports[0], outer_port=port + 1)])
+    spec_before = labapi_service(b["uuid"])["Spec"]
+    r = srv.req("PATCH", b["resource_uri"], data=json.dumps({"container_ports": ports}))
+    assert r.status_code == 400, r.text
+    assert str(port) in r.json()["error"], r.text
+    assert labapi_service(b["uuid"])["Spec"] == spec_before
+    assert all(x["state"] != "In progress" for x in actions_of(srv, b["resource_uri"]))
+
+    # The holder itself starts, and both go.
+    assert wait_action(srv, action_of(srv.req("POST", a["resource_uri"] + "start/")))[
+        "state"] == "Success"
+    for o in (a, b):
+        assert wait_action(srv, action_of(srv.req("DELETE", o["resource_uri"])))[
+            "state"] == "Success"
+
+
+def labapi_services():
+    eng = labapi.manager()
+    try:
+        return eng.request("GET", "/services").json
+    finally:
+        eng.close()
+
+
+def labapi_service(uuid):
+    (s,) = engine_services(uuid)
+    return s

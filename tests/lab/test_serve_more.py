@@ -364,6 +364,8 @@ def test_engine_down_and_back(dcswarm, proxy):
         for _ in range(3):
             r = s.req("GET", "/api/app/v1/service/")
             assert r.status_code in (502, 503), r.text
+            assert r.headers["Retry-After"] == "5"
+            assert "Docker engine" in r.json()["error"], r.text
             assert r.headers["Content-Type"].startswith("application/json")
             assert isinstance(r.json()["error"], str) and r.json()["error"]
         r = s.req("GET", "/_ping", auth=None)
