@@ -34,6 +34,7 @@ usage: lab.sh start DIR [--nodes N] [--label NODE=key=value ...] [--owner PID]
        lab.sh stop DIR
        lab.sh gc [--all]
        lab.sh exec DIR CMD [ARG...]
+       lab.sh stop-dockerd DIR I | start-dockerd DIR I
 EOF
     exit 2
 }
@@ -284,6 +285,14 @@ EOF
     echo "$pid" >"$nd/containerd.pid"
     wait_up "node$i: containerd" "$pid" "$nd/containerd.log" 15 test -S "$nd/containerd.sock"
 
+    start_dockerd "$dir" "$id" "$i"
+}
+
+# start_dockerd DIR ID I: node I's dockerd (its containerd runs), in the
+# node's network namespace and a UTS namespace of its own.
+start_dockerd() {
+    local dir=$1 id=$2 i=$3 nd=$1/n$3 ns=/run/netns/$PREFIX-$2-n$3 hosts pid set_hostname
+    set_hostname='echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"'
     hosts="--host unix://$nd/docker.sock"
     [ "$i" = 1 ] && hosts="$hosts --host unix://$dir/docker.sock"
     # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: swarm tasks use the local image
@@ -528,6 +537,28 @@ cmd_gc() {
     done
 }
 
+# stop-dockerd DIR I / start-dockerd DIR I: node I's dockerd goes away
+# (SIGTERM, as a daemon restart does; its containers are stopped) and comes
+# back with the same data, for tests of an engine outage.
+cmd_node_dockerd() {
+    [ $# = 3 ] || usage
+    [ "$(id -u)" = 0 ] || die "must run as root"
+    local what=$1 dir i=$3 pid
+    dir=$(cd "$2" 2>/dev/null && pwd -P) || die "no such directory: $2"
+    [ -d "$dir/n$i" ] || die "no node $i in $dir"
+    pid=$(cat "$dir/n$i/dockerd.pid" 2>/dev/null || true)
+    if [ "$what" = stop ]; then
+        is_ours "$pid" "$dir/n$i/" || die "node $i: dockerd is not running"
+        kill -TERM "$pid"
+        wait_gone 20 "$pid" || kill -KILL "$pid"
+        return 0
+    fi
+    ! is_ours "$pid" "$dir/n$i/" || die "node $i: dockerd is running already"
+    rm -f "$dir/n$i/docker.sock" "$dir/n$i/docker.pid"
+    [ "$i" != 1 ] || rm -f "$dir/docker.sock"
+    start_dockerd "$dir" "$(lab_id_of "$dir")" "$i"
+}
+
 cmd_exec() {
     [ $# -ge 2 ] || usage
     local dir=$1
@@ -543,5 +574,7 @@ case ${1:-} in
     stop)  shift; cmd_stop "$@" ;;
     gc)    shift; cmd_gc "$@" ;;
     exec)  shift; cmd_exec "$@" ;;
+    stop-dockerd) shift; cmd_node_dockerd stop "$@" ;;
+    start-dockerd) shift; cmd_node_dockerd start "$@" ;;
     *) usage ;;
 esac
