@@ -305,8 +305,13 @@ json_t *dcs_lifecycle_get(const json_t *svc);
 void dcs_lifecycle_set(json_t *spec, const json_t *lc);
 /* Adjust what dcs_reverse computed with what only the HTTP layer knows:
  * the state (from the containers, transitional only while the service's
- * last action is in progress), target, synchronized. */
-void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, time_t now);
+ * last action is in progress), target, synchronized.  nodes: the swarm's
+ * nodes, or NULL. */
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, const json_t *nodes,
+                       time_t now);
+/* Does dcs_lifecycle_fix() need the swarm's nodes (NULL otherwise)?  Only
+ * while a stop may wait on a container of a node that is down. */
+bool dcs_lifecycle_needs_nodes(const json_t *svc, time_t now);
 /* Is `verb` (start, stop, scale, redeploy, terminate, update) allowed in
  * `state`?  Otherwise 400 naming the state. */
 int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error *err);

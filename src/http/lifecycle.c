@@ -99,8 +99,8 @@ static bool synchronized(const json_t *svc, const json_t *tasks)
 /* The state an action of the service holds it in while it is in progress
  * (judged as its action record is: outcome.c), or a rolling update made
  * outside dcswarm; NULL when none does. */
-static const char *in_transition(const json_t *svc, const json_t *tasks, const json_t *lc,
-                                 time_t now)
+static const char *in_transition(const json_t *svc, const json_t *tasks, const json_t *nodes,
+                                 const json_t *lc, time_t now)
 {
     static const char *const states[][2] = {{"start", "Starting"}, {"scale", "Scaling"},
                                             {"redeploy", "Redeploying"}, {"stop", "Stopping"}};
@@ -109,20 +109,26 @@ static const char *in_transition(const json_t *svc, const json_t *tasks, const j
     const char *update = json_string_value(json_object_get(us, "State"));
     time_t since = 0;
 
-    for (size_t i = 0; verb && i < sizeof(states) / sizeof(states[0]); i++) {
+    dcs_engine_time_parse(json_string_value(json_object_get(lc, "acted")), &since);
+    /* The action is judged as it stands (no stability wait), and only while
+     * it can last: a container that crashes or moves later is not a new
+     * Starting. */
+    for (size_t i = 0; verb && now - since <= DCS_T_MAX && i < sizeof(states) / sizeof(states[0]);
+         i++) {
         json_t *act, *reasons;
         const char *out;
         if (strcmp(states[i][0], verb))
             continue;
         act = json_pack("{s:s, s:O}", "kind", verb, "start", json_object_get(lc, "acted"));
         reasons = json_array();
-        struct dcs_outcome_in in = {act, svc, tasks, NULL, NULL, now, false};
+        struct dcs_outcome_in in = {act, svc, tasks, nodes, NULL, now, true};
         out = dcs_action_outcome(&in, reasons);
         json_decref(reasons);
         json_decref(act);
         if (!strcmp(out, "In progress"))
             return states[i][1];
     }
+    since = 0;
     dcs_engine_time_parse(json_string_value(json_object_get(us, "StartedAt")), &since);
     if (update && (!strcmp(update, "updating") || !strcmp(update, "rollback_started")) &&
         now - since <= DCS_T_MAX)
@@ -147,7 +153,21 @@ static const char *settled(const json_t *obj, const json_t *svc, const char *pha
     return running >= want ? "Running" : "Partly running";
 }
 
-void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, time_t now)
+bool dcs_lifecycle_needs_nodes(const json_t *svc, time_t now)
+{
+    json_t *lc = dcs_lifecycle_get(svc);
+    const char *verb = json_string_value(json_object_get(lc, "action"));
+    time_t acted = 0;
+    bool needs;
+
+    dcs_engine_time_parse(json_string_value(json_object_get(lc, "acted")), &acted);
+    needs = verb && !strcmp(verb, "stop") && now - acted <= DCS_T_STOP + 1;
+    json_decref(lc);
+    return needs;
+}
+
+void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, const json_t *nodes,
+                       time_t now)
 {
     json_t *lc = dcs_lifecycle_get(svc);
     const char *phase = json_string_value(json_object_get(lc, "state"));
@@ -157,7 +177,7 @@ void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, time
     /* Derived on every read (lifecycle-anchors.md §5): transitional only
      * while an action is in progress, and every action ends. */
     if (tasks && !(phase && !strcmp(phase, "terminated"))) {
-        const char *state = in_transition(svc, tasks, lc, now);
+        const char *state = in_transition(svc, tasks, nodes, lc, now);
         json_object_set_new(obj, "state", json_string(state ? state : settled(obj, svc, phase)));
     }
     /* The target is what the user last set (PATCH before scale), unless

@@ -591,7 +591,11 @@ json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const js
     rc.stack_uri = stack_uri;
     obj = dcs_reverse(svc, &rc, err);
     if (obj) {
-        dcs_lifecycle_fix(obj, svc, rc.tasks, c->now);
+        struct dcs_error ignored = {0};
+        json_t *nodes = rc.tasks && dcs_lifecycle_needs_nodes(svc, c->now)
+                            ? dcs_node_list(c->eng, NULL, &ignored) : NULL;
+        dcs_lifecycle_fix(obj, svc, rc.tasks, nodes, c->now);
+        json_decref(nodes);
         add_image_env(c, obj);
         if (dcs_label(svc, DCS_LABEL_LINKED_FROM))
             linked_from_label(c, dcs_label(svc, DCS_LABEL_LINKED_FROM), obj);

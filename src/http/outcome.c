@@ -275,7 +275,22 @@ static bool unplaced(struct judge *j)
 }
 
 /* Rules 5 and 6: a slot that will not run again, or keeps failing. */
-static bool dead_or_looping(struct judge *j)
+/* A wanted slot whose container swarm shut down since the action started
+ * (its node drained) and does not replace: under autorestart OFF swarm
+ * restarts nothing, so the slot stays empty. */
+static bool shut_down(struct judge *j, const struct slot *s, long long want)
+{
+    const json_t *t = s->chosen;
+
+    if (is_global(j->in->svc) || s->num > want || strcmp(observed(t), "shutdown") ||
+        !strcmp(desired(t), "running") || !strcmp(desired(t), "ready") ||
+        status_time(t) < j->started)
+        return false;
+    return !strcmp(j->restart, "none") ? j->in->now - status_time(t) >= j->stable
+                                       : j->in->now - status_time(t) > j->delay + j->stable;
+}
+
+static bool dead_or_looping(struct judge *j, long long want)
 {
     char text[900];
     bool dead = false;
@@ -283,6 +298,14 @@ static bool dead_or_looping(struct judge *j)
     for (size_t i = 0; i < j->nslots; i++) {
         struct slot *s = &j->slots[i];
         const char *err;
+        if (shut_down(j, s, want)) {
+            reason(j, s, !strcmp(j->restart, "none")
+                             ? "shut down by swarm (its node drained?), not restarted: "
+                               "autorestart is OFF"
+                             : "shut down by swarm, not replaced");
+            dead = true;
+            continue;
+        }
         if (!s->failed)
             continue;
         err = task_err(s->failed) ?: observed(s->failed);
@@ -327,14 +350,14 @@ static const char *run_outcome(struct judge *j)
         (n.want > 0 || !is_global(j->in->svc)))
         return "Success";
     if (unplaced(j)) {
-        dead_or_looping(j);
+        dead_or_looping(j, n.want);
         return "Failed";
     }
     if (is_global(j->in->svc) && n.want == 0 && j->in->now - j->started >= DCS_T_PLACE) {
         reason(j, NULL, "no node satisfies the placement constraints");
         return "Failed";
     }
-    if (dead_or_looping(j))
+    if (dead_or_looping(j, n.want))
         return "Failed";
     return too_long(j, &n);
 }

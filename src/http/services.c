@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -341,6 +342,29 @@ static int ensure_network(struct dcs_ctx *c, const json_t *spec, const char *sta
     return DCS_OK;
 }
 
+#define NETWORK_GONE_WAIT_S 20
+
+/* A removed overlay network lingers on the manager while its last
+ * containers stop (up to their stop grace): its name still resolves, to an
+ * ID swarm no longer knows.  Wait, bounded, until the name is free. */
+static void await_network_gone(struct dcs_ctx *c, const char *why)
+{
+    struct timespec step = {0, 250 * 1000000L};
+    char net[300];
+
+    dcs_ns_network(c->req->ns, net, sizeof(net));
+    if (!strstr(why, net))
+        return;
+    for (int i = 0; i < NETWORK_GONE_WAIT_S * 4; i++) {
+        struct dcs_error e = {0};
+        json_t *got = dcs_network_inspect(c->eng, net, &e);
+        json_decref(got);
+        if (!got)
+            return;
+        nanosleep(&step, NULL);
+    }
+}
+
 static void forget_networks(const json_t *spec, time_t now)
 {
     const json_t *n;
@@ -491,8 +515,10 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
     id = dcs_service_create(c->eng, spec, NULL, err);
     if (!id && strstr(err->text, "network") && strstr(err->text, "not found")) {
         /* The network was removed since ensure_network saw it (its cache
-         * keeps a name DCS_NETWORK_TTL seconds): make it again, once. */
+         * keeps a name DCS_NETWORK_TTL seconds), or is being removed: make
+         * it again, once the old one is gone. */
         forget_networks(spec, c->now);
+        await_network_gone(c, err->text);
         if (!ensure_network(c, spec, NULL, err))
             id = dcs_service_create(c->eng, spec, NULL, err);
     }

@@ -170,6 +170,28 @@ static void test_restart_loop_under_any(void **state)
            "Failed", "web-1: No such image: x (restarted 3 times)");
 }
 
+/* A node drained under autorestart OFF: swarm shuts the container down
+ * and restarts nothing, so the slot stays empty. */
+static void test_drained_slot_under_none(void **state)
+{
+    (void)state;
+    expect(judge(act("scale"), service(2, "none"),
+                 json_pack("[o, o]", task(1, "shutdown", "shutdown", -60, 2, NULL),
+                           task(2, "running", "running", -60, -50, NULL)),
+                 NULL, 4),
+           "In progress", NULL);
+    expect(judge(act("scale"), service(2, "none"),
+                 json_pack("[o, o]", task(1, "shutdown", "shutdown", -60, 2, NULL),
+                           task(2, "running", "running", -60, -50, NULL)),
+                 NULL, 2 + DCS_T_STABLE),
+           "Failed", "web-1: shut down by swarm (its node drained?), not restarted: "
+                     "autorestart is OFF");
+    /* Shut down before the action (a stop, then a start): history. */
+    expect(judge(act("start"), service(1, "none"),
+                 json_pack("[o]", task(1, "shutdown", "shutdown", -60, -10, NULL)), NULL, 20),
+           "In progress", NULL);
+}
+
 static void test_one_shot_and_zero(void **state)
 {
     (void)state;
@@ -241,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_stable_running_is_success),
         cmocka_unit_test(test_dead_slot_under_none),
         cmocka_unit_test(test_restart_loop_under_any),
+        cmocka_unit_test(test_drained_slot_under_none),
         cmocka_unit_test(test_one_shot_and_zero),
         cmocka_unit_test(test_global_without_node),
         cmocka_unit_test(test_stop),
