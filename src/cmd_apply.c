@@ -259,6 +259,7 @@ static int run_apply_loaded(struct apply_args *a, const char *text, size_t len,
         goto out;
     }
     json_decref(forward);
+    forward = NULL;   /* freed again at out: if the engine cannot be reached */
     json_array_clear(warnings);
     if (!(eng = open_engine(a->engine, err)) ||
         !(uuids = dcs_apply_existing_uuids(eng, a->opts.stack, err)) ||

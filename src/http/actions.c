@@ -246,7 +246,11 @@ static void finish(struct dcs_ctx *c, json_t *act)
     struct dcs_error e = {0};
 
     dcs_engine_time(c->now, now);
-    json_object_set_new(act, "end", json_string(now));
+    /* A create is done when it answered, however much later it is read. */
+    if (!strcmp(json_string_value(json_object_get(act, "kind")) ?: "", "create"))
+        json_object_set(act, "end", json_object_get(act, "start"));
+    else
+        json_object_set_new(act, "end", json_string(now));
     labels = json_pack("{s:s, s:s, s:s, s:O}", DCS_LABEL_KIND, DCS_KIND_ACTION_DONE,
                        DCS_LABEL_UUID, uuid, DCS_LABEL_NAMESPACE,
                        json_string_value(json_object_get(act, "namespace")) ?

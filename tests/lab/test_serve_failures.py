@@ -258,6 +258,9 @@ def failed_deploy(srv, name, image, expect_state="Failed", service_state=("Stopp
         assert [x["state"] for x in listed] == [s["state"]]
     lines = action_logs(srv, act)
     assert action_logs(srv, act, ws=True) == lines
+    # The create ended when it answered, not when first read.
+    (made,) = [x for x in actions_of(srv, o["resource_uri"]) if x["action"] == "Service Create"]
+    assert made["end_date"] == made["start_date"], made
     return o, lines, took
 
 
