@@ -11,7 +11,6 @@
  * action every ACTION_POLL_MS as any reader does, sends each new line, and
  * closes once the action has ended.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 #include "swarm/swarm.h"
 
 #define ACTION_POLL_MS 2000
-#define ACTION_THREAD_STACK (256 * 1024)
 
 struct actionrun {
     struct dcs_sconn *s;
@@ -137,9 +135,6 @@ int dcs_action_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
 {
     struct actionrun *run = calloc(1, sizeof(*run));
     struct dcs_error err = {0};
-    pthread_attr_t attr;
-    pthread_t tid;
-    int rc;
 
     if (run) {
         run->eng = proto ? dcs_engine_clone(proto, &err) : dcs_engine_new(&cfg->engine, &err);
@@ -159,12 +154,7 @@ int dcs_action_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
     run->cfg = cfg;
     run->connect = !proto;
     dcs_sconn_set_producer(s, run->eng);
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, ACTION_THREAD_STACK);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    rc = pthread_create(&tid, &attr, action_main, run);
-    pthread_attr_destroy(&attr);
-    if (rc) {
+    if (dcs_producer_thread(action_main, run)) {
         dcs_sconn_set_producer(s, NULL);
         dcs_engine_free(run->eng);
         json_decref(run->sent);

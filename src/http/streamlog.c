@@ -334,6 +334,20 @@ static void *log_main(void *arg)
     return NULL;
 }
 
+int dcs_producer_thread(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_t tid;
+    int rc;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, LOG_THREAD_STACK);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&tid, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    return rc ? DCS_ERR : DCS_OK;
+}
+
 void dcs_logs_cancel(void *producer)
 {
     dcs_engine_cancel(producer);
@@ -344,9 +358,6 @@ int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
 {
     struct logrun *run;
     struct dcs_error err = {0};
-    pthread_attr_t attr;
-    pthread_t tid;
-    int rc;
 
     if (plan->action)
         return dcs_action_logs_start(s, plan, proto, cfg);
@@ -364,12 +375,7 @@ int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
         return DCS_ERR;
     }
     dcs_sconn_set_producer(s, run->eng);
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, LOG_THREAD_STACK);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    rc = pthread_create(&tid, &attr, log_main, run);
-    pthread_attr_destroy(&attr);
-    if (rc) {
+    if (dcs_producer_thread(log_main, run)) {
         dcs_sconn_set_producer(s, NULL);
         dcs_engine_free(run->eng);
         dcs_stream_plan_free(plan);

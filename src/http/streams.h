@@ -239,6 +239,9 @@ int dcs_action_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
 /* Start the log thread of s (loop thread).  plan is stolen. */
 int dcs_logs_start(struct dcs_sconn *s, struct dcs_stream_plan *plan,
                    const struct dcs_engine *proto, const struct dcs_serve_config *cfg);
+/* Start fn(arg) on a detached thread with a small stack: a producer only
+ * waits on sockets, and 200 of them stay light. */
+int dcs_producer_thread(void *(*fn)(void *), void *arg);
 /* Ask a log thread to stop at once (any thread): producer is the engine
  * handle it set with dcs_sconn_set_producer(). */
 void dcs_logs_cancel(void *producer);

@@ -10,14 +10,14 @@ import time
 import pytest
 import requests
 import websocket
-import requests
-import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "serve"))
 import dcserve  # noqa: E402
 from dcserve import IDLE_CMD  # noqa: E402
 
 import labapi  # noqa: E402
+from conftest import wait_for  # noqa: E402
+from test_serve_more import body, create  # noqa: E402
 
 STACK = "rf%d" % (os.getpid() % 100000)
 
@@ -25,21 +25,6 @@ STACK = "rf%d" % (os.getpid() % 100000)
 @pytest.fixture
 def srv(dcswarm):
     yield from dcserve.serving(dcswarm, networks=[STACK + "_default"])
-
-
-def body(name, image, **extra):
-    # The body the CLI sends for `service create` (cli-service-create.txt).
-    b = {"image": image, "name": name, "privileged": False, "container_ports": [],
-         "container_envvars": [], "linked_to_service": [], "autoredeploy": False,
-         "sequential_deployment": False, "tags": [], "bindings": [], "run_command": IDLE_CMD}
-    b.update(extra)
-    return b
-
-
-def create(srv, name, image, **extra):
-    r = srv.req("POST", "/api/app/v1/service/", data=json.dumps(body(name, image, **extra)))
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def action_of(r):
@@ -87,13 +72,6 @@ def engine_tasks(uuid):
         eng.close()
 
 
-def wait_until(what, cond, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.2)
-
-
 def unplaced(uuid):
     """A task of the service is pending with swarm's reason."""
     return any(t["Status"]["State"] == "pending" and
@@ -129,7 +107,7 @@ def test_unschedulable_service_stop_then_terminate(srv, lab_image):
     o = create(srv, "nowhere", lab_image, tags=[{"name": "alpha"}], target_num_containers=2)
     uri, sid = o["resource_uri"], service_id(o["uuid"])
     start = action_of(srv.req("POST", uri + "start/"))
-    wait_until("a pending task", lambda: unplaced(o["uuid"]))
+    wait_for("a pending task", lambda: unplaced(o["uuid"]), timeout=60)
     assert action(srv, start)["state"] == "In progress"
     assert srv.req("GET", uri).json()["state"] == "Starting"
 
@@ -147,14 +125,14 @@ def test_unschedulable_service_stop_then_terminate(srv, lab_image):
     term = action_of(srv.req("DELETE", uri))
     assert wait_action(srv, term)["state"] == "Success"
     assert srv.req("GET", uri).json()["state"] == "Terminated"
-    wait_until("the service gone", lambda: gone(sid))
+    wait_for("the service gone", lambda: gone(sid), timeout=60)
 
 
 def test_terminate_while_starting(srv, lab_image):
     o = create(srv, "nowhere2", lab_image, tags=[{"name": "alpha"}])
     uri, sid = o["resource_uri"], service_id(o["uuid"])
     start = action_of(srv.req("POST", uri + "start/"))
-    wait_until("a pending task", lambda: unplaced(o["uuid"]))
+    wait_for("a pending task", lambda: unplaced(o["uuid"]), timeout=60)
     term = action_of(srv.req("DELETE", uri))
     a = action(srv, start)
     assert a["state"] == "Failed", a
@@ -163,7 +141,7 @@ def test_terminate_while_starting(srv, lab_image):
     for verb in ("start", "stop"):
         r = srv.req("POST", uri + verb + "/")
         assert r.status_code == 400 and "Terminated" in r.json()["error"], r.text
-    wait_until("the service gone", lambda: gone(sid))
+    wait_for("the service gone", lambda: gone(sid), timeout=60)
 
 
 def test_retry_start_after_stuck_start(srv, lab_image):
@@ -172,13 +150,13 @@ def test_retry_start_after_stuck_start(srv, lab_image):
     o = create(srv, "nowhere3", lab_image, tags=[{"name": "alpha"}])
     uri, sid = o["resource_uri"], service_id(o["uuid"])
     first = action_of(srv.req("POST", uri + "start/"))
-    wait_until("a pending task", lambda: unplaced(o["uuid"]))
+    wait_for("a pending task", lambda: unplaced(o["uuid"]), timeout=60)
     second = action_of(srv.req("POST", uri + "start/"))
     assert action(srv, first)["state"] == "Failed"
     assert action(srv, second)["state"] == "In progress"
     assert wait_action(srv, action_of(srv.req("DELETE", uri)))["state"] == "Success"
     assert action(srv, second)["state"] == "Failed"
-    wait_until("the service gone", lambda: gone(sid))
+    wait_for("the service gone", lambda: gone(sid), timeout=60)
 
 
 def test_unschedulable_stack_stop_then_terminate(srv, lab_image):
@@ -195,7 +173,7 @@ def test_unschedulable_stack_stop_then_terminate(srv, lab_image):
             if s["Spec"]["Name"].startswith(STACK + "_")]
     assert len(sids) == 2
     start = action_of(srv.req("POST", uri + "start/"))
-    wait_until("a pending task", lambda: unplaced(stuck["uuid"]))
+    wait_for("a pending task", lambda: unplaced(stuck["uuid"]), timeout=60)
     assert action(srv, start)["state"] == "In progress"
 
     stop = action_of(srv.req("POST", uri + "stop/"))
@@ -205,7 +183,7 @@ def test_unschedulable_stack_stop_then_terminate(srv, lab_image):
 
     term = action_of(srv.req("DELETE", uri))
     assert wait_action(srv, term)["state"] == "Success"
-    wait_until("the stack's services gone", lambda: all(gone(sid) for sid in sids))
+    wait_for("the stack's services gone", lambda: all(gone(sid) for sid in sids), timeout=60)
 
 
 def action_logs(srv, act_uri, ws=False, follow=False, timeout=30):
@@ -273,7 +251,7 @@ def way_out(srv, o):
     assert srv.req("GET", o["resource_uri"]).json()["state"] == "Stopped"
     assert wait_action(srv, action_of(srv.req("DELETE", o["resource_uri"])))[
         "state"] == "Success"
-    wait_until("the service gone", lambda: gone(sid))
+    wait_for("the service gone", lambda: gone(sid), timeout=60)
 
 
 def test_unsatisfiable_tags_fail_with_swarm_reason(srv, lab_image, lab_nodes):
@@ -281,7 +259,7 @@ def test_unsatisfiable_tags_fail_with_swarm_reason(srv, lab_image, lab_nodes):
     act = action_of(srv.req("POST", o["resource_uri"] + "start/"))
     # While in progress, following the log gives what holds it up, then
     # closes once the action ends.
-    wait_until("a pending task", lambda: unplaced(o["uuid"]))
+    wait_for("a pending task", lambda: unplaced(o["uuid"]), timeout=60)
     t0 = time.monotonic()
     lines = action_logs(srv, act, ws=True, follow=True, timeout=DCS_T_PLACE + 60)
     assert time.monotonic() - t0 <= DCS_T_PLACE + 15
@@ -358,7 +336,7 @@ def test_stack_stop_then_redeploy_without_waiting(srv, lab_image):
     def services_stopped():
         got = srv.req("GET", "/api/app/v1/service/?stack__name=" + STACK).json()["objects"]
         return len(got) == 2 and all(x["state"] == "Stopped" for x in got)
-    wait_until("the services stopped", services_stopped)
+    wait_for("the services stopped", services_stopped, timeout=60)
     assert srv.req("GET", uri).json()["state"] == "Stopped"
     redeploy = action_of(srv.req("POST", uri + "redeploy/"))
     assert srv.req("GET", uri).json()["state"] in ("Starting", "Redeploying")

@@ -14,6 +14,7 @@ import dcserve  # noqa: E402
 from dcserve import IDLE_CMD  # noqa: E402
 
 import labapi  # noqa: E402
+from conftest import wait_for  # noqa: E402
 
 LAB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab.sh")
 
@@ -22,16 +23,6 @@ LAB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab.sh")
 def srv(dcswarm, lab_nodes):
     assert lab_nodes >= 3, "these tests need the 3-node lab"
     yield from dcserve.serving(dcswarm)
-
-
-def wait_for(what, cond, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.3)
 
 
 def node_id(i):
@@ -105,7 +96,7 @@ def test_drained_node(srv, lab_image):
     stays = started(srv, "stays", lab_image, 3, autorestart="OFF")
     for o in (moves, stays):
         wait_for("one container per node", lambda: containers(srv, o) == [
-            "node1", "node2", "node3"])
+            "node1", "node2", "node3"], timeout=60)
     seen = set()
     set_availability(2, "drain")
     try:
@@ -121,7 +112,7 @@ def test_drained_node(srv, lab_image):
             last[:] = containers(srv, moves)
             return len(last) == 4 and "node2" not in last
         try:
-            wait_for("the containers moved off node2", moved)
+            wait_for("the containers moved off node2", moved, timeout=60)
         except AssertionError:
             raise AssertionError("containers %s, states %s, engine tasks %s" % (
                 last, seen, engine_tasks()))
@@ -130,7 +121,8 @@ def test_drained_node(srv, lab_image):
         assert s["state"] == "Running" and s["running_num_containers"] == 4, s
         assert seen <= {"Running", "Partly running", "Scaling"}, seen
 
-        wait_for("stays on two nodes", lambda: containers(srv, stays) == ["node1", "node3"])
+        wait_for("stays on two nodes", lambda: containers(srv, stays) == ["node1", "node3"],
+                 timeout=60)
         s = srv.req("GET", stays["resource_uri"]).json()
         assert s["state"] == "Partly running" and s["running_num_containers"] == 2, s
         wait_action(srv, srv.req("POST", stays["resource_uri"] + "redeploy/"), "Success")
@@ -144,7 +136,8 @@ def test_drained_node(srv, lab_image):
 
 def test_node_whose_dockerd_stops(srv, lab_image):
     o = started(srv, "lost", lab_image, 3)
-    wait_for("one container per node", lambda: containers(srv, o) == ["node1", "node2", "node3"])
+    wait_for("one container per node",
+             lambda: containers(srv, o) == ["node1", "node2", "node3"], timeout=60)
     subprocess.run([LAB, "stop-dockerd", os.environ["DCS_LAB_DIR"], "3"], check=True, timeout=60)
     try:
         wait_for("node3 Unreachable", lambda: node_state(srv, 3) == "Unreachable", timeout=60)

@@ -21,6 +21,7 @@ import dcserve  # noqa: E402
 from dcserve import ALICE, IDLE_CMD  # noqa: E402
 
 import labapi  # noqa: E402
+from conftest import wait_for  # noqa: E402
 
 LAB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab.sh")
 TAG = "dcsoutage"
@@ -61,16 +62,6 @@ def srv(dcswarm):
         s.stop()
         dcserve.cleanup_swarm()
         node_label(False)
-
-
-def wait_for(what, cond, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.3)
 
 
 def create_started(srv, name, image, **extra):
@@ -165,7 +156,8 @@ def test_engine_outage_and_back(srv, lab_image):
     finally:
         lab("start-dockerd", os.environ["DCS_LAB_DIR"], "1")
 
-    wait_for("the API back", lambda: srv.req("GET", "/api/app/v1/service/").status_code == 200)
+    wait_for("the API back",
+             lambda: srv.req("GET", "/api/app/v1/service/").status_code == 200, timeout=60)
     assert srv.req("GET", "/_ping", auth=None).status_code == 200
     # States as Docker Cloud showed them after a daemon restart: only
     # autorestart ALWAYS containers come back.
@@ -185,6 +177,6 @@ def test_engine_outage_and_back(srv, lab_image):
     r = srv.req("POST", always["resource_uri"] + "stop/")
     assert r.status_code == 202, r.text
     wait_for("a new event", lambda: [m for m in events.msgs[n:]
-                                     if m["resource_uri"] == always["resource_uri"]])
+                                     if m["resource_uri"] == always["resource_uri"]], timeout=60)
     assert not events.closed
     events.ws.close()
