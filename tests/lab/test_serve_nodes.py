@@ -32,10 +32,13 @@ def node_id(i):
 def set_availability(i, availability):
     eng = labapi.manager()
     try:
-        node = eng.request("GET", "/nodes/" + node_id(i)).json
-        spec = dict(node["Spec"], Availability=availability)
-        r = eng.request("POST", "/nodes/%s/update" % node["ID"], body=spec,
-                        query={"version": node["Version"]["Index"]})
+        for _ in range(20):   # read again if swarm changed the node meanwhile
+            node = eng.request("GET", "/nodes/" + node_id(i)).json
+            spec = dict(node["Spec"], Availability=availability)
+            r = eng.request("POST", "/nodes/%s/update" % node["ID"], body=spec,
+                            query={"version": node["Version"]["Index"]})
+            if "out of sequence" not in r.text:
+                break
         assert r.status == 200, r.text
     finally:
         eng.close()
