@@ -160,8 +160,8 @@ static const json_t *resolve(struct dcs_ctx *c, const struct dcs_view *v, const 
 }
 
 static int rewrite_refs(struct dcs_ctx *c, const struct dcs_view *v, json_t *body,
-                        const char *list_key, const char *key, json_t *peers,
-                        struct dcs_error *err)
+                        const char *list_key, const char *key, const char *self,
+                        json_t *peers, struct dcs_error *err)
 {
     json_t *e;
     size_t i;
@@ -178,6 +178,10 @@ static int rewrite_refs(struct dcs_ctx *c, const struct dcs_view *v, json_t *bod
         if (!s)
             return dcs_error_status(err, 400, path, "no service \"%s\" in namespace %s",
                                     ident, c->req->ns);
+        if (self && dcs_label(s, DCS_LABEL_UUID) && !strcmp(dcs_label(s, DCS_LABEL_UUID), self))
+            return dcs_error_status(err, 400, path, strcmp(key, "to_service")
+                                    ? "a service cannot take volumes from itself"
+                                    : "a service cannot link to itself");
         snprintf(uri, sizeof(uri), "/api/app/v1/%s/service/%s/", c->req->ns,
                  dcs_label(s, DCS_LABEL_UUID));
         json_object_set_new(e, key, json_string(uri));
@@ -485,8 +489,8 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
         goto out;
     peers = json_object();
     body = client_body(c->req->json, err);
-    if (!body || rewrite_refs(c, &v, body, "linked_to_service", "to_service", peers, err) ||
-        rewrite_refs(c, &v, body, "bindings", "volumes_from", peers, err))
+    if (!body || rewrite_refs(c, &v, body, "linked_to_service", "to_service", NULL, peers, err) ||
+        rewrite_refs(c, &v, body, "bindings", "volumes_from", NULL, peers, err))
         goto out;
     canon = dcs_normalize_api(body, DCS_API_CREATE, NULL, err);
     if (!canon)
@@ -676,8 +680,8 @@ static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struc
     int rc = DCS_ERR;
 
     body = client_body(c->req->json, err);
-    if (!body || rewrite_refs(c, v, body, "linked_to_service", "to_service", peers, err) ||
-        rewrite_refs(c, v, body, "bindings", "volumes_from", peers, err))
+    if (!body || rewrite_refs(c, v, body, "linked_to_service", "to_service", uuid, peers, err) ||
+        rewrite_refs(c, v, body, "bindings", "volumes_from", uuid, peers, err))
         goto out;
     delta = dcs_normalize_api(body, DCS_API_PATCH, NULL, err);
     canon = text ? json_loads(text, 0, NULL) : NULL;

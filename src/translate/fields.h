@@ -151,6 +151,28 @@ int dcs_check_service(const json_t *service, const json_t *spelling,
 int dcs_refs_pack(const json_t *service, const json_t *spelling,
                   const struct dcs_translate_opts *opts, json_t **refs);
 
+/* A link ('L') or volumes_from ('V') of a stack's service (references.c):
+ * its target as written, its index in linked_to_service or bindings (at),
+ * and, for a volumes_from, its index among them (nth). */
+struct dcs_reference {
+    char kind;
+    const char *target;
+    size_t at, nth;
+};
+/* Refuse r, of the service named `own` (may be NULL), when it names the
+ * service itself or, written as a plain name, no service `has` finds in
+ * `names`; err->path as the user spelled the field. */
+int dcs_check_reference(const char *own, const struct dcs_reference *r,
+                        const json_t *spelling, bool (*has)(const void *names, const char *),
+                        const void *names, struct dcs_error *err);
+/* Entry e of dcs_load_services is a service of a stack (a stackfile's, or
+ * a stack body's): what its links and volumes_from name is checked. */
+bool dcs_entry_in_stack(const json_t *e);
+/* dcs_check_reference on every link and volumes_from of canonical svc,
+ * `peers` the stack's services by name. */
+int dcs_check_references(const json_t *svc, const json_t *spelling, const json_t *peers,
+                         struct dcs_error *err);
+
 /* Link variables a client linking to `target` under `alias` gets, as an
  * object name -> value (links.c). */
 json_t *dcs_link_variables(const char *alias, const json_t *target);

@@ -184,7 +184,7 @@ static json_t *index_needs(const json_t *peers)
  * more.  Records, one after the other, a kind and NUL-terminated strings:
  *   N name              its name, first (a service may have none)
  *   L to_service name   a link ("" for no name)
- *   V service           volumes_from
+ *   V service index     volumes_from, its index in bindings
  *   T path              a container path the service mounts, its own
  *   t path              one only those taking its volumes_from mount
  *   P port/protocol     an outer port it publishes (dcs_port_key)
@@ -193,7 +193,7 @@ static json_t *index_needs(const json_t *peers)
 
 struct ref {
     char kind;
-    const char *a, *b; /* b: the link name of an L, else NULL */
+    const char *a, *b; /* b: the link name of an L, the index of a V, else NULL */
 };
 
 static void ref_put(struct dcs_jbuf *b, char kind, const char *a, const char *name)
@@ -229,8 +229,11 @@ int dcs_refs_pack(const json_t *service, const json_t *spelling,
             ref_put(&b, 'L', json_string_value(to), name ? name : "");
         }
     json_array_foreach(bindings, i, l) {
-        if (json_is_string(from = json_object_get(l, "volumes_from")))
-            ref_put(&b, 'V', json_string_value(from), NULL);
+        if (json_is_string(from = json_object_get(l, "volumes_from"))) {
+            char at[24];
+            snprintf(at, sizeof(at), "%zu", i);
+            ref_put(&b, 'V', json_string_value(from), at);
+        }
         if ((kind = dcs_binding_mount(l, &target)))
             ref_put(&b, kind == DCS_MOUNT_OWN ? 'T' : 't', target, NULL);
     }
@@ -263,7 +266,7 @@ static bool ref_next(struct refs_reader *rd, struct ref *r)
     r->a = rd->at;
     rd->at += strlen(rd->at) + 1;
     r->b = NULL;
-    if (r->kind == 'L') {
+    if (r->kind == 'L' || r->kind == 'V') {
         r->b = rd->at;
         rd->at += strlen(rd->at) + 1;
     }
@@ -457,6 +460,7 @@ struct fwd_in {
     const char *uuid;
     struct dcs_jbuf *lines; /* non-NULL: the warnings as lines, here */
     const char *lines_source;
+    bool in_stack; /* its links and volumes_from name the peers (references.c) */
 };
 
 static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
@@ -469,7 +473,8 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     char swarm_name[160];
     struct fwd f = {0};
 
-    if (swarm_name_of(swarm_name, sizeof(swarm_name), name, opts, err))
+    if ((in->in_stack && dcs_check_references(service, in->spelling, peers, err)) ||
+        swarm_name_of(swarm_name, sizeof(swarm_name), name, opts, err))
         return NULL;
     f.name = name ? name : "";
     f.swarm_name = swarm_name;
@@ -507,7 +512,7 @@ json_t *dcs_forward_service(const json_t *service, const json_t *peers,
 {
     json_t *needs = index_needs(peers), *spec;
     struct dcs_svc_cache cache = {0};
-    struct fwd_in in = {service, NULL, NULL, uuid, NULL, NULL};
+    struct fwd_in in = {service, NULL, NULL, uuid, NULL, NULL, false};
 
     spec = forward_one(&in, peers, &cache, needs, opts, warnings, err);
     dcs_svc_cache_release(&cache);
@@ -641,6 +646,40 @@ static int entry_refused(const json_t *e, const struct dcs_translate_opts *opts,
     return rc;
 }
 
+static bool name_known(const void *names, const char *name)
+{
+    return dcs_strmap_get(names, name) != NULL;
+}
+
+/* What the links and volumes_from of a stack's entry name (references.c),
+ * read from its refs. */
+static int check_entry_references(const json_t *e, const struct checked *c,
+                                  const struct dcs_strmap *names, struct dcs_error *err)
+{
+    struct refs_reader rd = refs_read(c->refs);
+    struct dcs_reference ref = {0};
+    const json_t *spelling = NULL;
+    size_t links = 0, froms = 0;
+    struct ref r;
+
+    while (ref_next(&rd, &r)) {
+        if (r.kind != 'L' && r.kind != 'V')
+            continue;
+        if (!spelling) { /* looked up only for a service that names others */
+            if (!dcs_entry_in_stack(e))
+                return DCS_OK;
+            spelling = json_object_get(e, "spelling");
+        }
+        ref.kind = r.kind;
+        ref.target = r.a;
+        ref.at = r.kind == 'L' ? links++ : strtoul(r.b, NULL, 10);
+        ref.nth = r.kind == 'V' ? froms++ : 0;
+        if (dcs_check_reference(c->name, &ref, spelling, name_known, names, err))
+            return DCS_ERR;
+    }
+    return DCS_OK;
+}
+
 /* Entry e (c: its name and refs), the ports of those before it in `seen`:
  * what forward_one and then the hand-over would refuse, in that order.
  * `t` and `k` are any. */
@@ -653,6 +692,10 @@ static int check_entry(const json_t *e, const struct checked *c,
     bool refused;
     int rc = DCS_OK;
 
+    if (check_entry_references(e, c, names, err)) {
+        dcs_prefix_service(err, name);
+        return DCS_ERR;
+    }
     t->len = k->len = 0;
     refused = entry_mounts_ports(c->refs, names, t, k);
     if (t->failed || k->failed)
@@ -719,7 +762,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
     const json_t *stored = json_object_get(e, "service");
     struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
                         json_string_value(json_object_get(uuids, name)), sink->lines,
-                        sink->lines_source};
+                        sink->lines_source, dcs_entry_in_stack(e)};
     json_t *svc, *spec;
     char uuid[37];
 

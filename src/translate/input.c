@@ -138,30 +138,42 @@ static int add_entry(json_t *entries, json_t *entry, struct dcs_error *err)
 }
 
 /* Names are unique in a stack (and in a namespace). */
+/* Swarm keeps service names without regard to case ("Web" is "web"
+ * there), and so does DNS, which the aliases are. */
 static int check_unique_names(const json_t *entries, struct dcs_error *err)
 {
-    json_t *seen = json_object(), *e;
-    size_t i;
+    json_t *seen = json_object(), *e, *first;
+    char folded[256]; /* names are refused past 63 characters */
+    size_t i, n;
     int rc = DCS_OK;
 
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
         if (!name)
             continue;
-        if (json_object_get(seen, name)) {
-            rc = dcs_error_set(err, name, "the service name \"%s\" is used "
-                               "twice; names are unique in a stack", name);
+        for (n = 0; name[n] && n < sizeof(folded) - 1; n++)
+            folded[n] = (char)tolower((unsigned char)name[n]);
+        folded[n] = 0;
+        if ((first = json_object_get(seen, folded))) {
+            rc = strcmp(json_string_value(first), name)
+                 ? dcs_error_set(err, name, "the service names \"%s\" and \"%s\" are one "
+                                 "name on swarm, which does not tell case apart",
+                                 json_string_value(first), name)
+                 : dcs_error_set(err, name, "the service name \"%s\" is used "
+                                 "twice; names are unique in a stack", name);
             break;
         }
-        json_object_set_new(seen, name, json_true());
+        json_object_set_new(seen, folded, json_string(name));
     }
     json_decref(seen);
     return rc;
 }
 
+/* format: "api" for a service alone or in a list, "stack" for one of a
+ * stack body (dcs_entry_in_stack). */
 static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind kind,
-                        const char *where, const struct dcs_translate_opts *opts,
-                        struct dcs_error *err)
+                        const char *format, const char *where,
+                        const struct dcs_translate_opts *opts, struct dcs_error *err)
 {
     json_t *ro = NULL, *svc;
 
@@ -173,7 +185,7 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
         error_in_service(err, n ? n : where);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new("api", svc, ro, NULL, opts), err);
+    return add_entry(entries, entry_new(format, svc, ro, NULL, opts), err);
 }
 
 static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
@@ -717,7 +729,8 @@ static int load_list(json_t *entries, json_t *items, enum dcs_api_kind kind,
                 return DCS_ERR;
             continue;
         }
-        if (load_api_one(entries, item, kind, where, opts, err))
+        if (load_api_one(entries, item, kind, strcmp(field, "services") ? "api" : "stack",
+                         where, opts, err))
             return DCS_ERR;
     }
     return DCS_OK;
@@ -775,11 +788,11 @@ static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
 
     switch (f) {
     case DCS_INPUT_CREATE:
-        return load_api_one(entries, doc, DCS_API_CREATE, "", opts, err);
+        return load_api_one(entries, doc, DCS_API_CREATE, "api", "", opts, err);
     case DCS_INPUT_PATCH:
-        return load_api_one(entries, doc, DCS_API_PATCH, "", opts, err);
+        return load_api_one(entries, doc, DCS_API_PATCH, "api", "", opts, err);
     case DCS_INPUT_SERVICE:
-        return load_api_one(entries, doc, DCS_API_OBJECT, "", opts, err);
+        return load_api_one(entries, doc, DCS_API_OBJECT, "api", "", opts, err);
     case DCS_INPUT_LIST:
         objects = json_is_array(doc) ? doc : json_object_get(doc, "objects");
         return load_list(entries, objects, DCS_API_OBJECT,

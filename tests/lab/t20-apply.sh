@@ -113,3 +113,13 @@ printf 'web:\n  image: %s\n  command: sleep 1000\n' "$DCS_LAB_IMAGE" >"$work/sma
 grep -q '^removed t20_db$' "$work/err" || fail "--prune did not remove t20_db: $(cat "$work/err")"
 ! dk service inspect t20_db >/dev/null 2>&1 || fail "t20_db still exists"
 ok "--prune removes the services the file no longer has"
+
+printf 'web:\n  image: %s\n  links: ["db"]\nok:\n  image: %s\n' "$DCS_LAB_IMAGE" "$DCS_LAB_IMAGE" \
+    >"$work/broken.yml"
+if "$bin" apply -f "$work/broken.yml" --stack t20b >"$work/out" 2>"$work/err"; then
+    fail "a link to a missing service was applied"
+fi
+grep -q 'broken.yml:web:links\[0\]: no service "db" in this stack' "$work/err" ||
+    fail "apply should name the link: $(cat "$work/err")"
+! dk service inspect t20b_ok >/dev/null 2>&1 || fail "t20b_ok was created by a refused apply"
+ok "a stack naming a missing service is refused before anything is created"

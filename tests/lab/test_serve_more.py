@@ -165,6 +165,20 @@ def test_patch_adds_link_alias(srv, lab_image):
     assert nets[0]["Aliases"] == ["cache"]
 
 
+def test_patch_refuses_links_to_itself(srv, lab_image):
+    app = create(srv, "selfish", lab_image)
+    before = engine_service("alice_selfish")["Version"]["Index"]
+    for body_, message in (
+            ({"linked_to_service": [{"to_service": app["resource_uri"], "name": "me"}]},
+             "linked_to_service[0].to_service: a service cannot link to itself"),
+            ({"bindings": [{"volumes_from": app["resource_uri"]}]},
+             "bindings[0].volumes_from: a service cannot take volumes from itself")):
+        r = srv.req("PATCH", app["resource_uri"], data=json.dumps(body_))
+        assert r.status_code == 400, r.text
+        assert message in r.json()["error"], r.text
+    assert engine_service("alice_selfish")["Version"]["Index"] == before
+
+
 def engine_net_id(name):
     eng = labapi.manager()
     try:

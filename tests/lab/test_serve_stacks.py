@@ -15,6 +15,8 @@ import dcserve  # noqa: E402
 from dcserve import BOB, IDLE_CMD  # noqa: E402
 from test_serve_more import engine_service  # noqa: E402
 
+import labapi  # noqa: E402
+
 STACK = "rs%d" % (os.getpid() % 100000)
 IMAGE = os.environ.get("DCS_LAB_IMAGE", "dcswarm-test/busybox:latest")
 # What `docker-cloud stack create -n NAME -f docker-cloud.yml` sends: the
@@ -163,3 +165,36 @@ def test_go_and_tutum_stack_create(srv):
     r = srv.req("POST", "/api/v1/stack/", data=json.dumps({"name": "empty", "services": []}))
     assert r.status_code == 400 and "services" in r.json()["error"]
     assert srv.req("PUT", "/api/app/v1/stack/").status_code == 405
+
+
+def test_stack_references_checked_before_anything_is_made(srv):
+    """A stack whose links or volumes_from name no service of it, or the
+    service itself, is refused whole with the field named: 400, a JSON
+    body, no service on the swarm, the server still answering."""
+    name = STACK + "bad"
+    ok = {"image": IMAGE, "command": IDLE_CMD, "name": "ok"}
+    cases = [
+        ({"image": IMAGE, "name": "web", "links": ["ok", "db"]},
+         'web:links[1]: no service "db" in this stack'),
+        ({"image": IMAGE, "name": "web", "links": ["web:me"]},
+         "web:links[0]: a service cannot link to itself"),
+        ({"image": IMAGE, "name": "web", "volumes_from": ["web"]},
+         "web:volumes_from[0]: a service cannot take volumes from itself"),
+        ({"image": IMAGE, "name": "web",
+          "linked_to_service": [{"to_service": "store", "name": "s"}]},
+         'web:linked_to_service[0].to_service: no service "store" in this stack'),
+        ({"image": IMAGE, "name": "OK"},
+         'the service names "ok" and "OK" are one name on swarm'),
+    ]
+    for bad, message in cases:
+        r = srv.req("POST", "/api/app/v1/stack/",
+                    data=json.dumps({"name": name, "services": [ok, bad]}))
+        assert r.status_code == 400, r.text
+        assert message in r.json()["error"], r.text
+    eng = labapi.manager()
+    try:
+        names = [s["Spec"]["Name"] for s in eng.request("GET", "/services").json]
+    finally:
+        eng.close()
+    assert not [n for n in names if n.startswith(name + "_")]
+    assert srv.req("GET", "/api/app/v1/stack/?name=" + name).json()["objects"] == []
