@@ -83,7 +83,10 @@ json_t *dcs_environ_json(void)
 
 void dcs_print_error(const char *source, const struct dcs_error *err)
 {
-    if (err->line > 0)
+    if (err->line > 0 && err->path[0])
+        fprintf(stderr, "dcswarm: %s:%d:%d: %s: %s\n", source, err->line, err->column,
+                err->path, err->text);
+    else if (err->line > 0)
         fprintf(stderr, "dcswarm: %s:%d:%d: %s\n", source, err->line, err->column,
                 err->text);
     else if (err->path[0])

@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "http/streams.h"
 #include "swarm/swarm.h"
+#include "translate/translate.h"
 
 static pthread_rwlock_t auth_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct dcs_auth *auth_keys;
@@ -111,7 +112,6 @@ static int parse_query(struct dcs_req *r, struct dcs_error *err)
  * declared as something that is not JSON (415). */
 static int parse_body(struct dcs_req *r, struct dcs_error *err)
 {
-    json_error_t je;
     const char *ct = r->content_type;
 
     if (r->body_too_large)
@@ -125,10 +125,14 @@ static int parse_body(struct dcs_req *r, struct dcs_error *err)
         strncasecmp(ct, "text/plain", 10) && strncasecmp(ct, "application/x-www-form-urlencoded", 33))
         return dcs_error_status(err, 415, NULL, "unsupported media type \"%s\": "
                                 "send application/json", ct);
-    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
-    if (!r->json)
-        return dcs_error_status(err, 400, NULL, "invalid JSON in the body: %s "
-                                "(line %d, column %d)", je.text, je.line, je.column);
+    r->json = dcs_json_parse(r->body, r->body_len, 0, err);
+    if (!r->json) {
+        size_t n = strlen(err->text);
+        snprintf(err->text + n, sizeof(err->text) - n, " (the body's line %d, column %d)",
+                 err->line, err->column);
+        err->status = 400;
+        return DCS_ERR;
+    }
     return DCS_OK;
 }
 

@@ -754,18 +754,22 @@ static enum dcs_input_format detect_json(const json_t *doc)
 
 static json_t *parse_json(const char *text, size_t len, struct dcs_error *err)
 {
-    json_error_t jerr;
-    json_t *doc;
+    return dcs_json_parse(text, len, JSON_DECODE_ANY, err);
+}
 
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    if (!doc) {
-        dcs_error_set(err, NULL, "invalid JSON: %s", jerr.text);
-        if (err) {
-            err->line = jerr.line;
-            err->column = jerr.column;
-        }
-    }
-    return doc;
+/* An error the YAML layer found at a line and column: the field too, as
+ * the other errors name it ("web:environment[0]", the service first). */
+static void locate_yaml_error(const char *text, size_t len, struct dcs_error *err)
+{
+    char *dot;
+
+    if (!err || err->line <= 0)
+        return;
+    if (!err->path[0])
+        dcs_yaml_path_at(text, len, (size_t)err->line, (size_t)err->column, err->path,
+                         sizeof(err->path));
+    if ((dot = strchr(err->path, '.')) && dot > err->path && !memchr(err->path, '[', (size_t)(dot - err->path)))
+        *dot = ':';
 }
 
 static bool starts_like_json(const char *text, size_t len)
@@ -813,6 +817,7 @@ json_t *dcs_load_services_unchecked(const char *text, size_t len,
     bool as_json = f != DCS_INPUT_STACKFILE &&
                    (f != DCS_INPUT_AUTO || starts_like_json(text, len));
     json_t *doc = NULL, *entries;
+    int rc;
 
     if (as_json && !(doc = parse_json(text, len, err)))
         return NULL;
@@ -824,9 +829,11 @@ json_t *dcs_load_services_unchecked(const char *text, size_t len,
         return NULL;
     }
     entries = json_array();
-    if ((as_json ? load_doc(entries, doc, f, opts, warnings, err)
-                 : load_stackfile_text(entries, text, len, opts, warnings, err)) ||
-        check_unique_names(entries, err)) {
+    if (as_json)
+        rc = load_doc(entries, doc, f, opts, warnings, err);
+    else if ((rc = load_stackfile_text(entries, text, len, opts, warnings, err)))
+        locate_yaml_error(text, len, err);
+    if (rc || check_unique_names(entries, err)) {
         json_decref(entries);
         entries = NULL;
     }

@@ -231,4 +231,18 @@ void dcs_vwarn(json_t *warnings, const char *service, const char *field,
                const char *class_, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
 
+/*
+ * The field at a position of a text, for what the parsers report by
+ * position alone (locate.c): "a.b[2].c" into out (size bytes, "" at the
+ * top), valid UTF-8.  JSON: the byte offset the parser stopped at; YAML:
+ * the 1-based line and column of the error.
+ */
+void dcs_json_path_at(const char *text, size_t len, size_t offset, char *out, size_t size);
+void dcs_yaml_path_at(const char *text, size_t len, size_t line, size_t column, char *out,
+                      size_t size);
+/* json_loadb with duplicate keys refused, and a refusal told as the rest
+ * of dcswarm tells it: err->path the field, err->text what was wrong in
+ * our words, err->line and err->column where.  A new reference or NULL. */
+json_t *dcs_json_parse(const char *text, size_t len, size_t flags, struct dcs_error *err);
+
 #endif

@@ -590,6 +590,12 @@ static json_t *scalar_value(struct loader *ld, const yaml_event_t *ev)
     size_t n = ev->data.scalar.length;
     const char *tag = (const char *)ev->data.scalar.tag;
 
+    /* "\0" in a double-quoted scalar: no Docker field can hold it, and a
+     * C string would end there without a word. */
+    if (memchr(s, 0, n)) {
+        fail_at(ld, ev->start_mark, NULL, "a NUL character (\\0) cannot be in a value");
+        return NULL;
+    }
     if (!tag)
         return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
                    ? resolve_plain(ld, s, n, ev->start_mark)

@@ -179,6 +179,34 @@ def test_patch_refuses_links_to_itself(srv, lab_image):
     assert engine_service("alice_selfish")["Version"]["Index"] == before
 
 
+def test_body_refusals_name_the_field(srv, lab_image):
+    """What the JSON layer refuses (numbers past 64 bits, NUL, duplicate
+    keys, bytes that are not UTF-8) is a 400 with a JSON body naming the
+    field; nothing is created and the server goes on."""
+    head = b'{"name": "refused", "image": "' + lab_image.encode() + b'", '
+    cases = [
+        (b'"target_num_containers": 99999999999999999999}',
+         "target_num_containers: integer out of range (more than 64 bits)"),
+        (b'"container_envvars": [{"key": "A", "value": "a\\u0000b"}]}',
+         "container_envvars[0].value: a NUL character"),
+        (b'"run_command": "sleep 1", "run_command": "sleep 2"}',
+         'run_command: duplicate key "run_command"'),
+        (b'"run_command": "echo \xc3"}', "run_command: invalid UTF-8"),
+    ]
+    for tail, message in cases:
+        r = srv.req("POST", "/api/app/v1/service/", data=head + tail)
+        assert r.status_code == 400, r.text
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert r.json()["error"].startswith(message), r.text
+        assert "(the body's line 1, column" in r.json()["error"]
+    eng = labapi.manager()
+    try:
+        assert eng.request("GET", "/services/alice_refused").status == 404
+    finally:
+        eng.close()
+    assert srv.req("GET", "/api/app/v1/service/").status_code == 200
+
+
 def engine_net_id(name):
     eng = labapi.manager()
     try:

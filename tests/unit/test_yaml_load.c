@@ -175,7 +175,8 @@ static void test_documents(void **state)
                 "{\"a\":\"x\\n y\\n\",\"b\":\"p q\\n\"}");
     expect_json("a: b # comment\n# c: d\n", "{\"a\":\"b\"}");
     expect_json("\xef\xbb\xbf" "a: 1\n", "{\"a\":1}");
-    expect_json("a: \"\\0\"", "{\"a\":\"\\u0000\"}");
+    /* A NUL no Docker field can hold: refused where it is, not cut off. */
+    expect_error("a: \"x\\0\"", 8, 1, 4, "a", "a NUL character (\\0) cannot be in a value");
 
     dcs_error_clear(&err);
     doc = dcs_yaml_load(NULL, 0, &err);
