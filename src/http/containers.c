@@ -180,7 +180,8 @@ int dcs_containers_route(struct dcs_ctx *c, struct dcs_error *err)
     if (r->rt.id[0]) {
         json_object_clear(r->params);
         json_object_set_new(r->params, "uuid", json_string(r->rt.id));
-    } else if (dcs_check_params(r, allowed, err)) {
+    } else if (dcs_check_params(r, allowed, err) ||
+               dcs_check_state_param(r, dcs_container_states, err)) {
         return DCS_ERR;
     }
     all = json_array();

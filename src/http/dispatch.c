@@ -2,6 +2,7 @@
  * dispatch.c - one request, on a worker thread: the path, the caller, the
  * namespace, the body, then the handler of the object type.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "http/http.h"
+#include "jsonw.h"
 #include "http/streams.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
@@ -90,26 +92,91 @@ static void normalize_path(struct dcs_req *r)
     r->path = out;
 }
 
+/* The key of the query segment at seg (up to '=' or '&'), for a message:
+ * at most 40 bytes, and only if they are printable ASCII. */
+static void segment_key(const char *seg, char *out, size_t size)
+{
+    size_t n = strcspn(seg, "=&"), i;
+
+    if (n > 40)
+        n = 40;
+    for (i = 0; i < n && i + 1 < size; i++)
+        out[i] = seg[i] >= 0x20 && seg[i] < 0x7f ? seg[i] : '?';
+    out[i] = 0;
+}
+
+/* evhttp leaves "%ZZ" as it is and ends a value at "%00"; a value that
+ * is not UTF-8 cannot be a JSON string: each would drop or change a
+ * filter without a word, so each is refused, naming the parameter. */
+static int check_query(const char *query, struct dcs_error *err)
+{
+    const char *seg = query, *p;
+    char key[48];
+
+    for (p = query; *p; p++) {
+        if (*p == '&')
+            seg = p + 1;
+        if (*p != '%')
+            continue;
+        segment_key(seg, key, sizeof(key));
+        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            return dcs_error_status(err, 400, key, "invalid percent-encoding in the query: "
+                                    "expected %%XX, two hexadecimal digits");
+        if (p[1] == '0' && p[2] == '0')
+            return dcs_error_status(err, 400, key, "a NUL character (%%00) cannot be in "
+                                    "the query");
+    }
+    return DCS_OK;
+}
+
 static int parse_query(struct dcs_req *r, struct dcs_error *err)
 {
     struct evkeyvalq q = {0};
     struct evkeyval *kv;
+    int rc = DCS_OK;
 
     r->params = json_object();
     if (!r->query || !*r->query)
         return DCS_OK;
+    if (check_query(r->query, err))
+        return DCS_ERR;
     /* evhttp_parse_query_str decodes '+' as a space ("state=Not+running"). */
     if (evhttp_parse_query_str(r->query, &q))
         return dcs_error_status(err, 400, NULL, "malformed query string");
-    for (kv = q.tqh_first; kv; kv = kv->next.tqe_next)
-        if (*kv->key)
+    for (kv = q.tqh_first; kv && !rc; kv = kv->next.tqe_next) {
+        if (!*kv->key)
+            continue;
+        if (!dcs_utf8_valid(kv->key, strlen(kv->key)) ||
+            !dcs_utf8_valid(kv->value, strlen(kv->value))) {
+            char key[48];
+            segment_key(kv->key, key, sizeof(key));
+            rc = dcs_error_status(err, 400, key, "a query parameter must be UTF-8 "
+                                  "(percent-encoded)");
+        } else {
             json_object_set_new(r->params, kv->key, json_string(kv->value));
+        }
+    }
     evhttp_clear_headers(&q);
-    return DCS_OK;
+    return rc;
 }
 
-/* JSON iff the body is not empty, whatever Content-Type says, except a body
- * declared as something that is not JSON (415). */
+/* The media types a body is read as JSON under: JSON's own (with or
+ * without parameters, and +json), none at all (go-dockercloud sends no
+ * Content-Type), and form-urlencoded, what `curl -d '{...}'` declares
+ * when a script does not say -H 'Content-Type: application/json'. */
+static bool json_media_type(const char *ct)
+{
+    size_t n = strcspn(ct, ";");
+
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return !n || (n == 16 && !strncasecmp(ct, "application/json", 16)) ||
+           (n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5)) ||
+           (n == 33 && !strncasecmp(ct, "application/x-www-form-urlencoded", 33));
+}
+
+/* JSON iff the body is not empty; a body declared as something that is
+ * not JSON is a 415. */
 static int parse_body(struct dcs_req *r, struct dcs_error *err)
 {
     const char *ct = r->content_type;
@@ -121,9 +188,8 @@ static int parse_body(struct dcs_req *r, struct dcs_error *err)
         r->json = json_object();
         return DCS_OK;
     }
-    if (ct && *ct && strncasecmp(ct, "application/json", 16) &&
-        strncasecmp(ct, "text/plain", 10) && strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-        return dcs_error_status(err, 415, NULL, "unsupported media type \"%s\": "
+    if (ct && !json_media_type(ct))
+        return dcs_error_status(err, 415, "Content-Type", "unsupported media type \"%.100s\": "
                                 "send application/json", ct);
     r->json = dcs_json_parse(r->body, r->body_len, 0, err);
     if (!r->json) {

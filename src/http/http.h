@@ -44,6 +44,17 @@
 #define DCS_LABEL_OBJECT "dcswarm.object"
 /* Seconds a client is told to wait when the engine is away (Retry-After). */
 #define DCS_RETRY_AFTER "5"
+
+/* The HTTP edge (edge.c): a URL and a header block dcswarm reads, and the
+ * cap past which libevent stops reading a request at all. */
+#define DCS_EDGE_MAX_URI 16384
+#define DCS_EDGE_MAX_HEADERS 65536
+#define DCS_EDGE_HARD_HEADERS (256 * 1024)
+#define DCS_EDGE_HARD_HEADERS_TEXT "256 KB"
+struct evhttp_request;
+/* The status (414, 431, 405) and text (into text, len bytes) of what the
+ * edge refuses in request ev before any route; 0 when nothing. */
+int dcs_edge_refusal(struct evhttp_request *ev, char *text, size_t len);
 #define DCS_KIND_ACTION "action"
 #define DCS_KIND_ACTION_DONE "action-done"
 #define DCS_KIND_TERMINATED "terminated-service"
@@ -207,6 +218,13 @@ int dcs_page_params(const struct dcs_req *r, long *limit, long *offset,
  * or is limit/offset. */
 int dcs_check_params(const struct dcs_req *r, const char *const *allowed,
                      struct dcs_error *err);
+/* Refuse a `state` filter that is none of `states` (NULL-terminated): a
+ * typo would otherwise read as an empty list. */
+int dcs_check_state_param(const struct dcs_req *r, const char *const *states,
+                          struct dcs_error *err);
+/* The states a service, a stack and a container can be in. */
+extern const char *const dcs_service_states[], *const dcs_stack_states[],
+    *const dcs_container_states[];
 const char *dcs_param(const struct dcs_req *r, const char *name);
 
 /* ==================== the objects ==================== */

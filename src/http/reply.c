@@ -56,6 +56,33 @@ int dcs_check_params(const struct dcs_req *r, const char *const *allowed,
     return DCS_OK;
 }
 
+const char *const dcs_service_states[] = {
+    "Not running", "Starting", "Running", "Partly running", "Scaling", "Redeploying",
+    "Stopping", "Stopped", "Terminating", "Terminated", NULL};
+const char *const dcs_stack_states[] = {
+    "Not running", "Starting", "Running", "Partly running", "Redeploying", "Stopping",
+    "Stopped", "Terminating", "Terminated", NULL};
+const char *const dcs_container_states[] = {
+    "Starting", "Running", "Stopping", "Stopped", "Terminating", "Terminated", NULL};
+
+int dcs_check_state_param(const struct dcs_req *r, const char *const *states,
+                          struct dcs_error *err)
+{
+    const char *want = dcs_param(r, "state");
+    char all[256] = "";
+    size_t n = 0;
+
+    if (!want)
+        return DCS_OK;
+    for (const char *const *s = states; *s; s++) {
+        if (!strcmp(*s, want))
+            return DCS_OK;
+        n += (size_t)snprintf(all + n, n < sizeof(all) ? sizeof(all) - n : 0, "%s\"%s\"",
+                              s == states ? "" : ", ", *s);
+    }
+    return dcs_error_status(err, 400, "state", "expected one of %s, got \"%.64s\"", all, want);
+}
+
 static int number_param(const struct dcs_req *r, const char *name, long dflt,
                         long min, long *out, struct dcs_error *err)
 {

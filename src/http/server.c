@@ -151,6 +151,8 @@ static const char *reason(int status)
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
     case 426: return "Upgrade Required";
     case 415: return "Unsupported Media Type";
     case 502: return "Bad Gateway";
@@ -292,8 +294,17 @@ static void take_request(struct evhttp_request *ev, struct server *s, bool strea
 {
     struct dcs_job *j;
 
+    char why[160];
+    int refused;
+
     if (s->draining) {
         reply_now(ev, 503, "the server is shutting down");
+        return;
+    }
+    if ((refused = dcs_edge_refusal(ev, why, sizeof(why)))) {
+        /* libevent sends no length after a CONNECT: the close ends it. */
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
+        reply_now(ev, refused, why);
         return;
     }
     j = calloc(1, sizeof(*j));
@@ -371,10 +382,14 @@ static void http_settings(struct server *s, struct evhttp *http)
     /* Over the limit, the request is still read (up to a hard cap) so that
      * the answer is our JSON 413, not libevent's page. */
     evhttp_set_max_body_size(http, (ev_ssize_t)(s->cfg->max_body * 4 + 65536));
-    evhttp_set_max_headers_size(http, 65536);
+    /* Above our own limits (edge.c), so that a request between the two
+     * gets our 414 or 431; past this one libevent stops reading. */
+    evhttp_set_max_headers_size(http, DCS_EDGE_HARD_HEADERS);
+    /* Every method libevent knows reaches us, for a JSON 405. */
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                      EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-                                     EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+                                     EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
+                                     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_timeout(http, 120);
 }
 

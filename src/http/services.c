@@ -91,7 +91,9 @@ static int list(struct dcs_ctx *c, struct dcs_error *err)
     size_t i;
     int rc = DCS_ERR;
 
-    if (dcs_check_params(c->req, allowed, err) || dcs_page_params(c->req, &limit, &offset, err) ||
+    if (dcs_check_params(c->req, allowed, err) ||
+        dcs_check_state_param(c->req, dcs_service_states, err) ||
+        dcs_page_params(c->req, &limit, &offset, err) ||
         dcs_view_load(c, &v, true, true, err))
         goto out;
     list_filter_init(&filter, c->req);

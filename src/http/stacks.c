@@ -194,7 +194,7 @@ int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err)
         return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: GET, "
                                 "POST)", r->method);
     }
-    if (dcs_check_params(r, allowed, err))
+    if (dcs_check_params(r, allowed, err) || dcs_check_state_param(r, dcs_stack_states, err))
         return DCS_ERR;
     all = json_array();
     hits = json_array();
