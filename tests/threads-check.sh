@@ -14,12 +14,14 @@ pass=0 fail=0
 
 /usr/bin/python3 "$root/bench/gen-stackfile.py" 400 > "$tmp/big.yml"
 # Refused where it is loaded (a bad port), and where it is translated (a
-# port published twice), each after hundreds of valid services.
+# link to a service the stack lacks), each after hundreds of valid
+# services; a port published by two services (host mode) is no refusal.
 sed 's/^  ports: \["10390:80", "443"\]$/  ports: ["10390:80x"]/' "$tmp/big.yml" > "$tmp/bad-load.yml"
-sed 's/^  ports: \["10390:80", "443"\]$/  ports: ["10005:80"]/' "$tmp/big.yml" > "$tmp/bad-port.yml"
+sed 's/^  links: \["svc389:upstream"\]$/  links: ["nosuch:upstream"]/' "$tmp/big.yml" > "$tmp/bad-link.yml"
+sed 's/^  ports: \["10390:80", "443"\]$/  ports: ["10005:80"]/' "$tmp/big.yml" > "$tmp/shared-port.yml"
 # An anchor: the text is not cut, and is loaded in one piece.
 sed 's/^svc7:$/svc7: \&seven/' "$tmp/big.yml" > "$tmp/anchor.yml"
-for f in bad-load bad-port; do
+for f in bad-load bad-link shared-port; do
     cmp -s "$tmp/big.yml" "$tmp/$f.yml" && { echo "threads: $f.yml was not made"; exit 1; }
 done
 
@@ -53,12 +55,17 @@ for f in big.yml anchor.yml; do
 done
 check big.yml -o spec --stack bench --strict
 check bad-load.yml -o spec --stack bench
-check bad-port.yml -o spec --stack bench
-check bad-port.yml -o spec --stack bench --warnings-json
+check bad-link.yml -o spec --stack bench
+check bad-link.yml -o spec --stack bench --warnings-json
+check shared-port.yml -o spec --stack bench
+check shared-port.yml -o compose --stack bench
 # The refused inputs must be refused (not only alike).
-for f in bad-load bad-port; do
+for f in bad-load bad-link; do
     run 1 "$f.yml" -o spec --stack bench
     [ "$(cat "$tmp/rc.1")" = 1 ] || { echo "FAIL $f.yml: exit status $(cat "$tmp/rc.1"), expected 1"; fail=$((fail + 1)); }
 done
+run 1 shared-port.yml -o spec --stack bench
+[ "$(cat "$tmp/rc.1")" = 0 ] && [ "$(grep -c '"PublishMode": "host"' "$tmp/out.1")" = 2 ] ||
+    { echo "FAIL shared-port.yml: not two host-mode ports"; fail=$((fail + 1)); }
 echo "threads: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

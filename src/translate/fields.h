@@ -47,6 +47,8 @@ struct fwd {
     struct dcs_svc_cache *cache; /* for peers given as text */
     const json_t *aliases;    /* extra network aliases for this service */
     bool shared_volumes;      /* another service mounts our volumes */
+    const json_t *shared_ports; /* outer ports other services of the input
+                                   publish too (DCS_NEEDS_SHARED_PORTS), or NULL */
     bool partial;             /* a PATCH body: no defaults, no name */
     json_t *spec;             /* the ServiceSpec being built */
     struct dcs_jbuf injected; /* names of env vars dcswarm added (links),
@@ -118,12 +120,6 @@ void dcs_port_key(struct dcs_jbuf *keys, long long port, const char *protocol);
 /* The keys of the canonical container_ports that publish a fixed outer
  * port, appended to keys, each after the byte `tag`. */
 void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char tag);
-/* Refuse keys (as dcs_port_key made them, one after the other) that `seen`
- * (key -> name of the service that published it) has; add them as me's
- * (me must outlive seen). */
-struct dcs_strmap;
-int dcs_check_port_conflicts(struct dcs_strmap *seen, const struct dcs_jbuf *keys,
-                             const char *me, struct dcs_error *err);
 
 /* What binding b mounts (its container path, *target): a mount of its
  * service's own, one only those that take its service's volumes_from
@@ -197,11 +193,15 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                           const struct dcs_translate_opts *opts, const json_t *uuids,
                           const struct dcs_fwd_sink *sink, struct dcs_error *err);
 
-/* What every entry needs of the others (aliases, shared volumes), by name. */
-json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers);
+/* The member of the needs (dcs_index_needs_of_entries) that holds the
+ * outer ports more than one service publishes (dcs_port_key, one after
+ * the other): they are published in host mode (forward.c).  No service
+ * name has a control character. */
+#define DCS_NEEDS_SHARED_PORTS "\001ports"
 
-/* Append the keys (dcs_port_key) of the ports spec publishes. */
-void dcs_published_ports(struct dcs_jbuf *keys, const json_t *spec);
+/* What every entry needs of the others (aliases, shared volumes, shared
+ * ports), by name. */
+json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers);
 
 /* err->path becomes "<name>:<path>". */
 void dcs_prefix_service(struct dcs_error *err, const char *name);

@@ -293,6 +293,77 @@ static void add_needs_of_refs(json_t *needs, const json_t *peers, const json_t *
     }
 }
 
+/* ---- outer ports several services publish --------------------------
+ * Docker Cloud bound a published port on the node of each container, so
+ * two services of a stack could publish the same one, kept on different
+ * nodes.  Swarm's routing mesh publishes a port once for the whole swarm;
+ * host mode is Docker Cloud's way, and swarm then keeps the containers
+ * that publish a port apart, one per node.  Such ports (dcs_port_key),
+ * packed one after the other, are needs[DCS_NEEDS_SHARED_PORTS]. */
+
+struct port_owners {
+    struct dcs_strmap owner;  /* key -> the first entry publishing it */
+    struct dcs_strmap shared; /* key -> (any): published by another too */
+    struct dcs_jbuf packed;
+};
+
+static void port_owned(struct port_owners *po, const char *key, const void *me)
+{
+    const void *first = dcs_strmap_get(&po->owner, key);
+
+    if (!first) {
+        dcs_strmap_add(&po->owner, key, me);
+    } else if (first != me && !dcs_strmap_get(&po->shared, key)) {
+        dcs_strmap_add(&po->shared, key, me);
+        dcs_jbuf_append(&po->packed, key, strlen(key) + 1);
+    }
+}
+
+/* The ports of an entry: from its refs, or its service when it has none. */
+static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
+                        struct dcs_jbuf *tmp)
+{
+    static const char *const keys[] = {"container_ports", NULL};
+    const json_t *refs = json_object_get(e, "refs");
+    struct refs_reader rd;
+    struct ref r;
+    json_t *view;
+
+    if (refs) {
+        for (rd = refs_read(refs); ref_next(&rd, &r);)
+            if (r.kind == 'P')
+                port_owned(po, r.a, me);
+        return;
+    }
+    view = service_view(json_object_get(e, "service"), keys);
+    tmp->len = 0;
+    dcs_port_keys(tmp, json_object_get(view, "container_ports"), 'P');
+    json_decref(view);
+    for (size_t at = 0; at < tmp->len && !tmp->failed;) {
+        const char *key = tmp->data + at + 1; /* after its tag */
+        port_owned(po, key, me);
+        at += strlen(key) + 2;
+    }
+}
+
+static void add_shared_ports(json_t *needs, const json_t *entries)
+{
+    struct port_owners po = {0};
+    struct dcs_jbuf tmp = {0};
+    const json_t *e;
+    size_t i;
+
+    json_array_foreach(entries, i, e)
+        entry_ports(&po, e, e, &tmp);
+    if (po.packed.len && !po.packed.failed)
+        json_object_set_new_nocheck(needs, DCS_NEEDS_SHARED_PORTS,
+                                    json_stringn_nocheck(po.packed.data, po.packed.len));
+    dcs_jbuf_release(&tmp);
+    dcs_jbuf_release(&po.packed);
+    dcs_strmap_release(&po.owner);
+    dcs_strmap_release(&po.shared);
+}
+
 /* index_needs from the entries of dcs_load_services: an entry has the
  * links and volumes_from of its service packed in "refs" (none: no such
  * member), so that the text of every service is not read once more. */
@@ -310,6 +381,7 @@ json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers)
         else if (!json_is_string(service))
             add_needs_of(needs, peers, service);
     }
+    add_shared_ports(needs, entries);
     return needs;
 }
 
@@ -492,6 +564,7 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
     const json_t *need = name ? json_object_get(needs, name) : NULL;
     f.aliases = aliases_for(service, need, opts);
     f.shared_volumes = need_shared(need);
+    f.shared_ports = json_object_get(needs, DCS_NEEDS_SHARED_PORTS);
     if (run_rows(&f, err)) {
         json_decref(f.spec);
         f.spec = NULL;
@@ -555,19 +628,6 @@ json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_o
     return nets;
 }
 
-/* The keys of the ports spec publishes (dcs_port_key). */
-void dcs_published_ports(struct dcs_jbuf *keys, const json_t *spec)
-{
-    const json_t *ports = json_object_get(json_object_get(spec, "EndpointSpec"), "Ports");
-    const json_t *p;
-    size_t j;
-
-    json_array_foreach(ports, j, p)
-        if (json_object_get(p, "PublishedPort"))
-            dcs_port_key(keys, json_integer_value(json_object_get(p, "PublishedPort")),
-                         json_string_value(json_object_get(p, "Protocol")));
-}
-
 void dcs_prefix_service(struct dcs_error *err, const char *name)
 {
     char joined[DCS_ERROR_PATH_LEN];
@@ -601,10 +661,10 @@ static void put_a(struct dcs_jbuf *b, const struct ref *r)
 
 /* What the checks need of an entry, from its refs: the container paths it
  * mounts, as dcs_fwd_bindings makes its mounts (its own, then those of
- * each service it takes volumes_from; `names`: name -> refs), the ports
- * it publishes, and whether it alone is refused. */
-static bool entry_mounts_ports(const json_t *refs, const struct dcs_strmap *names,
-                               struct dcs_jbuf *targets, struct dcs_jbuf *keys)
+ * each service it takes volumes_from; `names`: name -> refs), and whether
+ * it alone is refused. */
+static bool entry_mounts(const json_t *refs, const struct dcs_strmap *names,
+                         struct dcs_jbuf *targets)
 {
     struct refs_reader rd = refs_read(refs), peer;
     struct ref r, pr;
@@ -613,8 +673,6 @@ static bool entry_mounts_ports(const json_t *refs, const struct dcs_strmap *name
     while (ref_next(&rd, &r)) {
         if (r.kind == 'T')
             put_a(targets, &r);
-        else if (r.kind == 'P')
-            put_a(keys, &r);
         from |= r.kind == 'V';
         refused |= r.kind == '!';
     }
@@ -680,13 +738,11 @@ static int check_entry_references(const json_t *e, const struct checked *c,
     return DCS_OK;
 }
 
-/* Entry e (c: its name and refs), the ports of those before it in `seen`:
- * what forward_one and then the hand-over would refuse, in that order.
- * `t` and `k` are any. */
+/* Entry e (c: its name and refs): what forward_one would refuse.  `t` is
+ * any. */
 static int check_entry(const json_t *e, const struct checked *c,
-                       const struct dcs_strmap *names, struct dcs_strmap *seen,
-                       const struct dcs_translate_opts *opts,
-                       struct dcs_jbuf *t, struct dcs_jbuf *k, struct dcs_error *err)
+                       const struct dcs_strmap *names, const struct dcs_translate_opts *opts,
+                       struct dcs_jbuf *t, struct dcs_error *err)
 {
     const char *name = c->name ? c->name : "";
     bool refused;
@@ -696,9 +752,9 @@ static int check_entry(const json_t *e, const struct checked *c,
         dcs_prefix_service(err, name);
         return DCS_ERR;
     }
-    t->len = k->len = 0;
-    refused = entry_mounts_ports(c->refs, names, t, k);
-    if (t->failed || k->failed)
+    t->len = 0;
+    refused = entry_mounts(c->refs, names, t);
+    if (t->failed)
         return dcs_error_status(err, 500, NULL, "out of memory");
     if (refused)
         rc = entry_refused(e, opts, err);
@@ -709,7 +765,7 @@ static int check_entry(const json_t *e, const struct checked *c,
         dcs_prefix_service(err, name);
         return DCS_ERR;
     }
-    return dcs_check_port_conflicts(seen, k, name, err);
+    return DCS_OK;
 }
 
 int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *opts,
@@ -717,8 +773,8 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
 {
     size_t n = json_array_size(entries), i;
     struct checked *c = calloc(n ? n : 1, sizeof(*c));
-    struct dcs_strmap names = {0}, seen = {0};
-    struct dcs_jbuf targets = {0}, keys = {0};
+    struct dcs_strmap names = {0};
+    struct dcs_jbuf targets = {0};
     struct dcs_error none;
     const json_t *e;
     int rc = DCS_OK;
@@ -740,11 +796,8 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
             rc = dcs_error_status(err, 500, NULL, "out of memory");
     }
     for (i = 0; i < n && !rc; i++)
-        rc = check_entry(json_array_get(entries, i), &c[i], &names, &seen, opts, &targets,
-                         &keys, err);
+        rc = check_entry(json_array_get(entries, i), &c[i], &names, opts, &targets, err);
     dcs_jbuf_release(&targets);
-    dcs_jbuf_release(&keys);
-    dcs_strmap_release(&seen);
     dcs_strmap_release(&names);
     free(c);
     return rc;
@@ -787,9 +840,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
                      void *ctx, struct dcs_error *err)
 {
     json_t *peers = json_object(), *needs, *e, *spec;
-    struct dcs_strmap ports = {0};
     struct dcs_svc_cache cache = {0};
-    struct dcs_jbuf keys = {0};
     size_t i;
     int rc = DCS_OK;
 
@@ -797,18 +848,13 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
         json_object_set(peers, json_string_value(json_object_get(e, "name")),
                         json_object_get(e, "service"));
     needs = index_needs(peers);
+    add_shared_ports(needs, entries);
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
         struct dcs_fwd_sink sink = {warnings, NULL, NULL};
         spec = dcs_forward_entry(e, peers, &cache, needs, opts, uuids, &sink, err);
-        if (spec) {
-            keys.len = 0;
-            dcs_published_ports(&keys, spec);
-        }
-        if (!spec || dcs_check_port_conflicts(&ports, &keys, name ? name : "", err)) {
-            if (!spec)
-                dcs_prefix_service(err, name ? name : "");
-            json_decref(spec);
+        if (!spec) {
+            dcs_prefix_service(err, name ? name : "");
             rc = DCS_ERR;
             break;
         }
@@ -817,10 +863,8 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
         if (rc)
             break;
     }
-    dcs_jbuf_release(&keys);
     dcs_svc_cache_release(&cache);
     json_decref(needs);
-    dcs_strmap_release(&ports);
     json_decref(peers);
     return rc;
 }

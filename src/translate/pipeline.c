@@ -29,10 +29,8 @@
 
 struct fwd_chunk {
     struct dcs_jbuf text;              /* the specs, one after the other */
-    struct dcs_jbuf ports;             /* their published ports */
     struct dcs_jbuf lines;             /* their warnings (how->lines_source) */
     size_t text_end[FWD_CHUNK];        /* where each spec's text ends */
-    size_t ports_end[FWD_CHUNK];
     size_t lines_end[FWD_CHUNK];
     json_t *warnings[FWD_CHUNK];       /* each service's, unless as lines */
     size_t made;                       /* specs made: a failure stops there */
@@ -75,13 +73,11 @@ static void fwd_one_into(struct fwd_run *r, struct fwd_chunk *c, size_t i,
         c->failed = true;
         return;
     }
-    dcs_published_ports(&c->ports, spec);
     dcs_json_write(&c->text, spec, 2, r->how->base);
     json_decref(spec);
     c->text_end[k] = c->text.len;
-    c->ports_end[k] = c->ports.len;
     c->lines_end[k] = c->lines.len;
-    if (c->text.failed || c->ports.failed || c->lines.failed) {
+    if (c->text.failed || c->lines.failed) {
         c->failed = true;
         dcs_error_status(&c->err, 500, NULL, "out of memory");
         return;
@@ -172,13 +168,11 @@ static void fwd_warnings_of(struct fwd_run *r, size_t i, json_t *warnings)
 }
 
 /* Hand chunk n over: each service's warnings, checks and text, in order. */
-static int fwd_hand_over(struct fwd_run *r, size_t n, struct dcs_strmap *ports,
-                         json_t *warnings, struct dcs_error *err)
+static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *warnings, struct dcs_error *err)
 {
     struct fwd_chunk *c = &r->slot[n % r->window];
-    size_t k, i, at = 0, ports_at = 0, lines_at = 0;
+    size_t k, i, at = 0, lines_at = 0;
     struct dcs_spec_text out;
-    struct dcs_jbuf keys;
     const char *name;
     int rc = DCS_OK;
 
@@ -195,16 +189,10 @@ static int fwd_hand_over(struct fwd_run *r, size_t n, struct dcs_strmap *ports,
             dcs_prefix_service(err, name ? name : "");
             return DCS_ERR;
         }
-        keys = (struct dcs_jbuf){c->ports.data + ports_at, c->ports_end[k] - ports_at, 0, 0};
-        rc = dcs_check_port_conflicts(ports, &keys, name ? name : "", err);
-        if (rc && r->how->lines_source)
-            fwd_warnings_of(r, i, warnings);
         out = (struct dcs_spec_text){c->text.data + at, c->text_end[k] - at,
                                      c->lines.data + lines_at, c->lines_end[k] - lines_at, i};
-        if (!rc)
-            rc = r->how->emit(&out, r->how->ctx);
+        rc = r->how->emit(&out, r->how->ctx);
         at = c->text_end[k];
-        ports_at = c->ports_end[k];
         lines_at = c->lines_end[k];
     }
     return rc;
@@ -216,7 +204,7 @@ static void fwd_chunk_reset(struct fwd_chunk *c)
         json_decref(c->warnings[k]);
         c->warnings[k] = NULL;
     }
-    c->text.len = c->ports.len = c->lines.len = c->made = 0;
+    c->text.len = c->lines.len = c->made = 0;
     c->failed = false;
     atomic_store(&c->done, false);
 }
@@ -224,7 +212,6 @@ static void fwd_chunk_reset(struct fwd_chunk *c)
 /* The caller's thread: hand over in order, translate while it waits. */
 static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
 {
-    struct dcs_strmap ports = {0};
     struct dcs_svc_cache cache = {0};
     int rc = DCS_OK;
 
@@ -232,7 +219,7 @@ static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
         struct fwd_chunk *c = &r->slot[n % r->window];
         while (!atomic_load_explicit(&c->done, memory_order_acquire))
             fwd_help_or_wait(r, n, &cache);
-        rc = fwd_hand_over(r, n, &ports, warnings, err);
+        rc = fwd_hand_over(r, n, warnings, err);
         fwd_chunk_reset(c);
         atomic_fetch_add_explicit(&r->written, 1, memory_order_release);
         fwd_signal(r);
@@ -240,7 +227,6 @@ static int fwd_main(struct fwd_run *r, json_t *warnings, struct dcs_error *err)
     atomic_store(&r->stop, true);
     fwd_signal(r);
     dcs_svc_cache_release(&cache);
-    dcs_strmap_release(&ports);
     return rc;
 }
 
@@ -334,7 +320,6 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     for (i = 0; i < r->window; i++) {
         fwd_chunk_reset(&r->slot[i]);
         dcs_jbuf_release(&r->slot[i].text);
-        dcs_jbuf_release(&r->slot[i].ports);
         dcs_jbuf_release(&r->slot[i].lines);
     }
     pthread_cond_destroy(&r->cond);

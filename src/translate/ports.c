@@ -65,10 +65,31 @@ int dcs_check_ports(const struct fwd *f, const json_t *v, struct dcs_error *err)
     return DCS_OK;
 }
 
+/* Another service of the input publishes port p too (f->shared_ports). */
+static bool shared_port(const struct fwd *f, const json_t *p)
+{
+    const json_t *outer = fixed_outer(p);
+    const char *at, *end;
+    struct dcs_jbuf key = {0};
+    bool hit = false;
+
+    if (!outer || !f->shared_ports)
+        return false;
+    dcs_port_key(&key, json_integer_value(outer),
+                 json_string_value(json_object_get(p, "protocol")));
+    at = json_string_value(f->shared_ports);
+    end = at + json_string_length(f->shared_ports);
+    for (; at < end && !key.failed && !hit; at += strlen(at) + 1)
+        hit = !strcmp(at, key.data);
+    dcs_jbuf_release(&key);
+    return hit;
+}
+
 int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
 {
     json_t *ports, *p, *q;
     size_t i;
+    bool shared;
 
     if (dcs_check_ports(f, v, err))
         return DCS_ERR;
@@ -77,7 +98,14 @@ int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
         const json_t *outer = json_object_get(p, "outer_port");
         if (!json_is_true(json_object_get(p, "published")))
             continue; /* kept in dcswarm.spec: link variables use it */
-        q = swarm_port(p, host_net(f) ? "host" : "ingress");
+        if ((shared = shared_port(f, p)))
+            dcs_fwd_warn(f, "container_ports", "approximate", "port %lld/%s is published by "
+                         "another service of this input too: both publish it in host mode, "
+                         "on the node each container runs on, as Docker Cloud did, and swarm "
+                         "runs at most one container publishing it per node",
+                         (long long)json_integer_value(outer),
+                         json_string_value(json_object_get(p, "protocol")));
+        q = swarm_port(p, host_net(f) || shared ? "host" : "ingress");
         if (!q)
             continue;
         if (json_is_integer(outer))
@@ -111,26 +139,6 @@ void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char ta
         dcs_port_key(keys, json_integer_value(outer),
                      json_string_value(json_object_get(p, "protocol")));
     }
-}
-
-int dcs_check_port_conflicts(struct dcs_strmap *seen, const struct dcs_jbuf *keys,
-                             const char *me, struct dcs_error *err)
-{
-    const char *key, *owner;
-
-    for (size_t at = 0; at < keys->len; at += strlen(key) + 1) {
-        key = keys->data + at;
-        if ((owner = dcs_strmap_get(seen, key))) {
-            dcs_error_set(err, NULL, "port %s is already published by service "
-                          "\"%s\"; swarm publishes a port once for the whole "
-                          "swarm: give one of them another outer port", key, owner);
-            snprintf(err->path, sizeof(err->path), "%s:ports", me);
-            return DCS_ERR;
-        }
-        if (dcs_strmap_add(seen, key, me))
-            return dcs_error_status(err, 500, NULL, "out of memory");
-    }
-    return DCS_OK;
 }
 
 static bool port_matches(const json_t *kept, const json_t *sw)

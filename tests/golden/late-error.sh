@@ -50,10 +50,6 @@ late bad-dns 'zlast:
   image: nginx
   dns: [8.8.8.8, nope]' \
     'dcswarm: in.yml:zlast:dns[1]: expected an IP address, got "nope"'
-late port-conflict 'zlast:
-  image: nginx
-  ports: ["8080:80", "10007:80"]' \
-    'dcswarm: in.yml:zlast:ports: port 10007/tcp is already published by service "svc7"; swarm publishes a port once for the whole swarm: give one of them another outer port'
 late published-twice 'zlast:
   image: nginx
   ports: ["8080:80", "8080:81"]' \
