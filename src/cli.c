@@ -190,3 +190,25 @@ void dcs_out_release(struct dcs_out *o)
 {
     dcs_jbuf_release(&o->buf);
 }
+
+int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a)
+{
+    int f;
+
+    switch (c) {
+    case 'f': a->file = arg; return 1;
+    case 's': a->opts.stack = arg; return 1;
+    case 'S': a->strict = 1; return 1;
+    case 'n': a->opts.namespace_ = arg; return 1;
+    case 'I': a->no_interpolate = 1; return 1;
+    case 'i':
+        if ((f = dcs_input_format_parse(arg)) < 0) {
+            fprintf(stderr, "dcswarm %s: unknown input format '%s'\n", cmd, arg);
+            return -1;
+        }
+        a->opts.format = (enum dcs_input_format)f;
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "jsonw.h"
+#include "translate/translate.h"
 
 enum {
     DCS_EXIT_OK = 0,
@@ -73,6 +74,24 @@ void dcs_out_release(struct dcs_out *o);
 
 /* Is any warning of class "approximate" or "kept" (what --strict refuses)? */
 int dcs_warnings_lossy(const json_t *warnings);
+
+/* What translate and apply share: the stack they read and how.  Their
+ * getopt_long rows start with DCS_STACK_OPTIONS, and each option of them
+ * goes to dcs_stack_option. */
+struct dcs_stack_args {
+    const char *file;
+    int strict, no_interpolate;
+    struct dcs_translate_opts opts;
+};
+#define DCS_STACK_OPTIONS                                                           \
+    {"file", required_argument, NULL, 'f'}, {"stack", required_argument, NULL, 's'}, \
+    {"strict", no_argument, NULL, 'S'}, {"namespace", required_argument, NULL, 'n'}, \
+    {"input-format", required_argument, NULL, 'i'},                                  \
+    {"no-interpolate", no_argument, NULL, 'I'}
+/* Option c (its argument arg) of DCS_STACK_OPTIONS into a: 1 when taken,
+ * 0 when c is not one of them, -1 on a bad value (said on stderr as
+ * "dcswarm <cmd>: ..."). */
+int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a);
 
 /* Is argv[i] "--help" or "-h"? */
 int dcs_wants_help(int argc, char **argv);

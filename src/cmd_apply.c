@@ -40,44 +40,31 @@ static const char usage_text[] =
     "4 engine unreachable, 5 engine not a swarm manager.\n";
 
 struct apply_args {
-    const char *file, *engine;
-    int dry_run, prune, strict, no_interpolate;
-    struct dcs_translate_opts opts;
+    struct dcs_stack_args in;
+    const char *engine;
+    int dry_run, prune;
 };
 
 static int parse_args(int argc, char **argv, struct apply_args *a)
 {
     static const struct option longopts[] = {
-        {"file", required_argument, NULL, 'f'},
-        {"stack", required_argument, NULL, 's'},
+        DCS_STACK_OPTIONS,
         {"dry-run", no_argument, NULL, 'd'},
         {"prune", no_argument, NULL, 'p'},
-        {"strict", no_argument, NULL, 'S'},
         {"engine", required_argument, NULL, 'e'},
-        {"namespace", required_argument, NULL, 'n'},
-        {"input-format", required_argument, NULL, 'i'},
-        {"no-interpolate", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0}};
-    int c, f;
+    int c, taken;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+        if ((taken = dcs_stack_option("apply", c, optarg, &a->in)) < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
-        case 'f': a->file = optarg; break;
-        case 's': a->opts.stack = optarg; break;
         case 'd': a->dry_run = 1; break;
         case 'p': a->prune = 1; break;
-        case 'S': a->strict = 1; break;
         case 'e': a->engine = optarg; break;
-        case 'n': a->opts.namespace_ = optarg; break;
-        case 'I': a->no_interpolate = 1; break;
-        case 'i':
-            if ((f = dcs_input_format_parse(optarg)) < 0) {
-                fprintf(stderr, "dcswarm apply: unknown input format '%s'\n", optarg);
-                return -1;
-            }
-            a->opts.format = (enum dcs_input_format)f;
-            break;
         default:
             return -1;
         }
@@ -86,11 +73,11 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         fprintf(stderr, "dcswarm apply: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
-    if (!a->file) {
+    if (!a->in.file) {
         fprintf(stderr, "dcswarm apply: give the stack with -f FILE\n");
         return -1;
     }
-    if (a->prune && !a->opts.stack) {
+    if (a->prune && !a->in.opts.stack) {
         fprintf(stderr, "dcswarm apply: --prune removes a stack's services: it "
                 "needs --stack\n");
         return -1;
@@ -240,21 +227,21 @@ static bool whole_services(const json_t *entries, const char *file)
 static int run_apply_loaded(struct apply_args *a, const char *text, size_t len,
                             json_t *warnings, struct dcs_error *err)
 {
-    struct dcs_apply_opts ao = {a->opts.stack, a->prune != 0};
+    struct dcs_apply_opts ao = {a->in.opts.stack, a->prune != 0};
     struct dcs_engine *eng = NULL;
     json_t *entries = NULL, *uuids = NULL, *forward = NULL, *plan = NULL;
     int rc = DCS_EXIT_INVALID;
 
-    if (!(entries = dcs_load_services(text, len, &a->opts, warnings, err)) ||
-        !(forward = dcs_forward(entries, &a->opts, NULL, warnings, err))) {
-        dcs_print_error(a->file, err);
+    if (!(entries = dcs_load_services(text, len, &a->in.opts, warnings, err)) ||
+        !(forward = dcs_forward(entries, &a->in.opts, NULL, warnings, err))) {
+        dcs_print_error(a->in.file, err);
         goto out;
     }
-    dcs_print_warnings(a->file, warnings, 0);
-    if (!whole_services(entries, a->file))
+    dcs_print_warnings(a->in.file, warnings, 0);
+    if (!whole_services(entries, a->in.file))
         goto out;
-    if (a->strict && dcs_warnings_lossy(warnings)) {
-        fprintf(stderr, "dcswarm: %s: refused by --strict: nothing was applied\n", a->file);
+    if (a->in.strict && dcs_warnings_lossy(warnings)) {
+        fprintf(stderr, "dcswarm: %s: refused by --strict: nothing was applied\n", a->in.file);
         rc = DCS_EXIT_STRICT;
         goto out;
     }
@@ -262,8 +249,8 @@ static int run_apply_loaded(struct apply_args *a, const char *text, size_t len,
     forward = NULL;   /* freed again at out: if the engine cannot be reached */
     json_array_clear(warnings);
     if (!(eng = open_engine(a->engine, err)) ||
-        !(uuids = dcs_apply_existing_uuids(eng, a->opts.stack, err)) ||
-        !(forward = dcs_forward(entries, &a->opts, uuids, NULL, err)) ||
+        !(uuids = dcs_apply_existing_uuids(eng, a->in.opts.stack, err)) ||
+        !(forward = dcs_forward(entries, &a->in.opts, uuids, NULL, err)) ||
         !(plan = dcs_apply_plan(eng, forward, &ao, err))) {
         fprintf(stderr, "dcswarm: %s\n", err->text);
         rc = engine_exit_status(err);
@@ -274,7 +261,7 @@ static int run_apply_loaded(struct apply_args *a, const char *text, size_t len,
         rc = DCS_EXIT_OK;
         goto out;
     }
-    if (apply_plan(eng, plan, a->file, err)) {
+    if (apply_plan(eng, plan, a->in.file, err)) {
         rc = err->status ? engine_exit_status(err) : DCS_EXIT_INVALID;
         goto out;
     }
@@ -303,11 +290,11 @@ static int run_apply(int argc, char **argv)
         json_decref(warnings);
         return DCS_EXIT_USAGE;
     }
-    a.opts.source = a.file;
-    if (!a.no_interpolate)
-        a.opts.env = env = dcs_environ_json();
-    if (!(text = dcs_read_file(a.file, &len, &err))) {
-        dcs_print_error(a.file, &err);
+    a.in.opts.source = a.in.file;
+    if (!a.in.no_interpolate)
+        a.in.opts.env = env = dcs_environ_json();
+    if (!(text = dcs_read_file(a.in.file, &len, &err))) {
+        dcs_print_error(a.in.file, &err);
         rc = DCS_EXIT_INVALID;
     } else {
         rc = run_apply_loaded(&a, text, len, warnings, &err);

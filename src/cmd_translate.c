@@ -44,44 +44,30 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
 
 struct translate_args {
-    const char *file;
+    struct dcs_stack_args in;
     const char *output;
-    int strict, warnings_json, no_interpolate;
-    struct dcs_translate_opts opts;
+    int warnings_json;
 };
 
 static int parse_args(int argc, char **argv, struct translate_args *a)
 {
     static const struct option longopts[] = {
-        {"file", required_argument, NULL, 'f'},
+        DCS_STACK_OPTIONS,
         {"output", required_argument, NULL, 'o'},
-        {"stack", required_argument, NULL, 's'},
-        {"strict", no_argument, NULL, 'S'},
-        {"input-format", required_argument, NULL, 'i'},
-        {"namespace", required_argument, NULL, 'n'},
         {"warnings-json", no_argument, NULL, 'w'},
-        {"no-interpolate", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0}};
-    int c, f;
+    int c, taken;
 
     a->output = "spec";
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:", longopts, NULL)) != -1) {
+        if ((taken = dcs_stack_option("translate", c, optarg, &a->in)) < 0)
+            return -1;
+        if (taken)
+            continue;
         switch (c) {
-        case 'f': a->file = optarg; break;
         case 'o': a->output = optarg; break;
-        case 's': a->opts.stack = optarg; break;
-        case 'S': a->strict = 1; break;
-        case 'n': a->opts.namespace_ = optarg; break;
         case 'w': a->warnings_json = 1; break;
-        case 'I': a->no_interpolate = 1; break;
-        case 'i':
-            if ((f = dcs_input_format_parse(optarg)) < 0) {
-                fprintf(stderr, "dcswarm translate: unknown input format '%s'\n", optarg);
-                return -1;
-            }
-            a->opts.format = (enum dcs_input_format)f;
-            break;
         default:
             return -1;
         }
@@ -149,19 +135,19 @@ static json_t *cloud_output(const json_t *result, const struct dcs_translate_opt
 static int write_whole(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, struct dcs_error *err)
 {
-    json_t *result = dcs_forward(entries, &a->opts, NULL, warnings, err), *doc;
+    json_t *result = dcs_forward(entries, &a->in.opts, NULL, warnings, err), *doc;
     char *text;
     int rc = DCS_ERR;
 
     if (!result)
         return DCS_ERR;
     if (!strcmp(a->output, "compose")) {
-        if ((text = dcs_compose_yaml(result, a->opts.stack, err))) {
+        if ((text = dcs_compose_yaml(result, a->in.opts.stack, err))) {
             dcs_out_puts(out, text);
             free(text);
             rc = DCS_OK;
         }
-    } else if ((doc = cloud_output(result, &a->opts, err))) {
+    } else if ((doc = cloud_output(result, &a->in.opts, err))) {
         dcs_out_json(out, doc, 0);
         dcs_out_puts(out, "\n");
         json_decref(doc);
@@ -244,18 +230,18 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, int print_now,
                        bool *refused, struct dcs_error *err)
 {
-    struct stream_ctx c = {out, a->file, warnings, print_now, 0, {0}};
-    struct check_ctx check = {entries, &a->opts};
-    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_spec, &c,
+    struct stream_ctx c = {out, a->in.file, warnings, print_now, 0, {0}};
+    struct check_ctx check = {entries, &a->in.opts};
+    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_spec, &c,
                                 check_all, &check, false};
-    json_t *nets = dcs_forward_networks(entries, &a->opts);
+    json_t *nets = dcs_forward_networks(entries, &a->in.opts);
     int rc;
 
     dcs_out_puts(out, "{\n  \"networks\": ");
     dcs_out_json(out, nets, 2);
     json_decref(nets);
     dcs_out_puts(out, ",\n  \"services\": ");
-    rc = dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, err);
+    rc = dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, err);
     *refused = how.gate_failed;
     flush_lines(&c);
     dcs_jbuf_release(&c.lines);
@@ -263,7 +249,7 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
         return DCS_ERR;
     dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
     if (print_now) {
-        dcs_print_warnings(a->file, warnings, 0);
+        dcs_print_warnings(a->in.file, warnings, 0);
         json_array_clear(warnings);
     }
     return DCS_OK;
@@ -277,16 +263,16 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
 static void refused_warnings(const struct translate_args *a, const json_t *entries,
                              json_t *warnings, int print_now)
 {
-    struct stream_ctx c = {NULL, a->file, warnings, print_now, 0, {0}};
-    struct dcs_each_text how = {4, print_now ? a->file : NULL, emit_warnings, &c,
+    struct stream_ctx c = {NULL, a->in.file, warnings, print_now, 0, {0}};
+    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_warnings, &c,
                                 NULL, NULL, false};
     struct dcs_error again;
 
     dcs_error_clear(&again);
     if (strcmp(a->output, "spec")) {
-        json_decref(dcs_forward(entries, &a->opts, NULL, warnings, &again));
+        json_decref(dcs_forward(entries, &a->in.opts, NULL, warnings, &again));
     } else {
-        dcs_forward_each_text(entries, &a->opts, NULL, warnings, &how, &again);
+        dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, &again);
         flush_lines(&c);
         dcs_jbuf_release(&c.lines);
     }
@@ -318,26 +304,26 @@ static int translate_command(int argc, char **argv)
         json_decref(warnings);
         return DCS_EXIT_USAGE;
     }
-    if (!a.file && !(a.file = found = find_stackfile())) {
+    if (!a.in.file && !(a.in.file = found = find_stackfile())) {
         fprintf(stderr, "dcswarm translate: no docker-cloud.yml, tutum.yml or "
                 "stackfile.yml here or in a parent directory; give one with -f\n");
         json_decref(warnings);
         return DCS_EXIT_USAGE;
     }
-    a.opts.source = a.file;
+    a.in.opts.source = a.in.file;
     /* A large stack is held as text until translated (specs only: the
      * compose output keeps the order of labels as written). */
-    a.opts.lean = !strcmp(a.output, "spec");
-    a.opts.threads = translate_threads();
-    if (!a.no_interpolate)
-        a.opts.env = env = dcs_environ_json();
+    a.in.opts.lean = !strcmp(a.output, "spec");
+    a.in.opts.threads = translate_threads();
+    if (!a.in.no_interpolate)
+        a.in.opts.env = env = dcs_environ_json();
     /* --strict and --warnings-json need all warnings before any output. */
-    print_now = !a.strict && !a.warnings_json;
+    print_now = !a.in.strict && !a.warnings_json;
     out.to = stdout;
     out.hold = !print_now;
-    if (!(text = dcs_read_file(a.file, &len, &err)) ||
-        !(entries = dcs_load_services_unchecked(text, len, &a.opts, warnings, &err))) {
-        dcs_print_error(a.file, &err);
+    if (!(text = dcs_read_file(a.in.file, &len, &err)) ||
+        !(entries = dcs_load_services_unchecked(text, len, &a.in.opts, warnings, &err))) {
+        dcs_print_error(a.in.file, &err);
         goto out;
     }
     free(text);
@@ -346,19 +332,19 @@ static int translate_command(int argc, char **argv)
      * the specs are written as they are made. */
     if (!strcmp(a.output, "spec"))
         failed = write_specs(&a, entries, warnings, &out, print_now, &refused, &err);
-    else if (!(failed = refused = dcs_forward_check(entries, &a.opts, &err)))
+    else if (!(failed = refused = dcs_forward_check(entries, &a.in.opts, &err)))
         failed = write_whole(&a, entries, warnings, &out, &err);
     if (refused)
         refused_warnings(&a, entries, warnings, print_now);
     if (failed) {
-        dcs_print_warnings(a.file, warnings, 0);
-        dcs_print_error(a.file, &err);
+        dcs_print_warnings(a.in.file, warnings, 0);
+        dcs_print_error(a.in.file, &err);
         goto out;
     }
-    dcs_print_warnings(a.file, warnings, a.warnings_json);
-    if (a.strict && dcs_warnings_lossy(warnings)) {
+    dcs_print_warnings(a.in.file, warnings, a.warnings_json);
+    if (a.in.strict && dcs_warnings_lossy(warnings)) {
         fprintf(stderr, "dcswarm: %s: refused by --strict: the fields warned "
-                "about above cannot be carried over exactly\n", a.file);
+                "about above cannot be carried over exactly\n", a.in.file);
         rc = DCS_EXIT_STRICT;
         goto out;
     }

@@ -67,6 +67,23 @@ static int utf8_sequence(const unsigned char *s, size_t n)
     return v >= lowest[n] && v <= 0x10FFFF && (v < 0xD800 || v > 0xDFFF);
 }
 
+void dcs_utf8_trim(char *s)
+{
+    size_t n = strlen(s), p = n, want;
+    unsigned char lead;
+
+    while (p > 0 && n - p < 4 && ((unsigned char)s[p - 1] & 0xC0) == 0x80)
+        p--;
+    if (p == 0)
+        return;
+    lead = (unsigned char)s[p - 1];
+    if (lead < 0xC0)
+        return;
+    want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (n - (p - 1) < want)
+        s[p - 1] = '\0';
+}
+
 int dcs_utf8_valid(const char *text, size_t n)
 {
     const unsigned char *s = (const unsigned char *)text;

@@ -31,6 +31,10 @@ void dcs_jbuf_append(struct dcs_jbuf *b, const char *s, size_t n);
  * Faster than letting jansson check: ASCII runs are tested a word at a
  * time.  Then json_stringn_nocheck builds the string. */
 int dcs_utf8_valid(const char *s, size_t n);
+/* Cut off an incomplete UTF-8 sequence that truncation (snprintf into a
+ * fixed buffer) left at the end of s, so that a message stays valid
+ * UTF-8 for a JSON answer. */
+void dcs_utf8_trim(char *s);
 void dcs_jbuf_release(struct dcs_jbuf *b);
 
 /* Append v.  indent 0: compact; 2: JSON_INDENT(2), every line after the

@@ -337,25 +337,6 @@ static int walk_node(struct walk *w, json_t *node)
     }
 }
 
-/* Cut off an incomplete UTF-8 sequence that truncation left at the end of
- * s, so that the message stays valid UTF-8 (JSON output needs that). */
-static void utf8_trim(char *s)
-{
-    size_t n = strlen(s), p = n, want;
-    unsigned char lead;
-
-    while (p > 0 && n - p < 4 && ((unsigned char)s[p - 1] & 0xC0) == 0x80)
-        p--;
-    if (p == 0)
-        return;
-    lead = (unsigned char)s[p - 1];
-    if (lead < 0xC0)
-        return;
-    want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (n - (p - 1) < want)
-        s[p - 1] = '\0';
-}
-
 int dcs_interpolate(json_t *doc, const json_t *env, const char *service,
                     const char *path, json_t *warnings, struct dcs_error *err)
 {
@@ -376,7 +357,7 @@ int dcs_interpolate(json_t *doc, const json_t *env, const char *service,
     /* The caller names the service in err->path as it sees fit. */
     if (rc && err && err->status != 500) {
         memcpy(err->path, w.path, sizeof(err->path));
-        utf8_trim(err->path);
+        dcs_utf8_trim(err->path);
     }
     json_decref(w.missing);
     return rc;

@@ -1710,25 +1710,6 @@ static void word_error(struct text *t, const struct verr *e)
         put(t, ", which matches more than one of them");
 }
 
-/* Cut off an incomplete UTF-8 sequence that truncation left at the end of
- * s, so that the message stays valid UTF-8 (JSON output needs that). */
-static void utf8_trim(char *s)
-{
-    size_t n = strlen(s), p = n, want;
-    unsigned char lead;
-
-    while (p > 0 && n - p < 4 && ((unsigned char)s[p - 1] & 0xC0) == 0x80)
-        p--;
-    if (p == 0)
-        return;
-    lead = (unsigned char)s[p - 1];
-    if (lead < 0xC0)
-        return;
-    want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (n - (p - 1) < want)
-        s[p - 1] = '\0';
-}
-
 static int report(const struct verr *e, struct dcs_error *err)
 {
     struct text t;
@@ -1745,8 +1726,8 @@ static int report(const struct verr *e, struct dcs_error *err)
     word_error(&t, e);
     dcs_error_set(err, e->path, "%s", t.buf);
     if (err) {
-        utf8_trim(err->path);
-        utf8_trim(err->text);
+        dcs_utf8_trim(err->path);
+        dcs_utf8_trim(err->text);
     }
     return DCS_ERR;
 }
