@@ -5,12 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "swarm/swarm.h"
 #include "translate/translate.h"
-
-static const char *spec_label(const json_t *spec, const char *key)
-{
-    return json_string_value(json_object_get(json_object_get(spec, "Labels"), key));
-}
 
 static bool has(const json_t *list, const char *s)
 {
@@ -32,7 +28,7 @@ static void add_unique(json_t *list, const char *s)
 /* A label holding a JSON array, parsed (new), or an empty array. */
 static json_t *array_label(const json_t *spec, const char *key)
 {
-    const char *text = spec_label(spec, key);
+    const char *text = dcs_label(spec, key);
     json_t *v = text ? json_loads(text, 0, NULL) : NULL;
 
     if (json_is_array(v))
@@ -71,13 +67,13 @@ json_t *dcs_base_aliases(const json_t *spec, const char *name)
     json_t *base = json_array(), *rest, *a;
     size_t i;
 
-    if (spec_label(spec, DCS_LABEL_STACK_ALIASES)) {
+    if (dcs_label(spec, DCS_LABEL_STACK_ALIASES)) {
         json_decref(base);
         return array_label(spec, DCS_LABEL_STACK_ALIASES);
     }
     if (name && *name)
         add_unique(base, name);
-    if (!spec_label(spec, DCS_LABEL_STACK))
+    if (!dcs_label(spec, DCS_LABEL_STACK))
         return base;
     /* Applied before the label: what REST links did not add. */
     rest = dcs_linked_from_names(spec);
@@ -92,7 +88,7 @@ void dcs_keep_rest_links(json_t *want, const json_t *have)
 {
     json_t *own = dcs_own_attachment(want), *labels = json_object_get(want, "Labels");
     json_t *aliases = json_object_get(own, "Aliases"), *names, *n;
-    const char *from = spec_label(have, DCS_LABEL_LINKED_FROM);
+    const char *from = dcs_label(have, DCS_LABEL_LINKED_FROM);
     size_t i;
     char *text;
 
@@ -100,7 +96,7 @@ void dcs_keep_rest_links(json_t *want, const json_t *have)
         return;
     /* Kept once already (a plan re-applied to a service re-read): start
      * again from the stack's own aliases. */
-    if (spec_label(want, DCS_LABEL_STACK_ALIASES)) {
+    if (dcs_label(want, DCS_LABEL_STACK_ALIASES)) {
         aliases = array_label(want, DCS_LABEL_STACK_ALIASES);
         json_object_set_new(own, "Aliases", aliases);
         json_object_del(labels, DCS_LABEL_LINKED_FROM);

@@ -42,37 +42,6 @@ int dcs_http_reload_auth(const char *path, struct dcs_error *err)
     return DCS_OK;
 }
 
-void dcs_req_free(struct dcs_req *r)
-{
-    if (!r)
-        return;
-    free(r->path);
-    free(r->query);
-    free(r->auth);
-    free(r->content_type);
-    free(r->body);
-    free(r->warnings);
-    free(r->answer_text);
-    free(r->www_auth);
-    free(r->ws_key);
-    dcs_stream_plan_free(r->stream);
-    json_decref(r->params);
-    json_decref(r->grants);
-    json_decref(r->json);
-    json_decref(r->answer);
-    free(r);
-}
-
-void dcs_ctx_later(struct dcs_ctx *c, json_t *v)
-{
-    if (!v)
-        return;
-    if (!c->later)
-        c->later = json_array();
-    if (!c->later || json_array_append_new(c->later, v))
-        json_decref(v);
-}
-
 /* "/api//app/v1/service" -> "/api/app/v1/service/": one spelling for the
  * paths we build from it (list pages). */
 static void normalize_path(struct dcs_req *r)

@@ -7,11 +7,17 @@
  *   worker.c   the pool: each worker has its own engine handle
  *   route.c    path -> family, namespace, type, id, verb
  *   auth.c     keys file, Basic/ApiKey, namespaces
- *   dispatch.c auth + route -> the handler of the type
- *   services.c, lifecycle.c, actions.c, containers.c, nodes.c, stacks.c
- *   reply.c    JSON answers, {"error"}, lists and paging
- *   objects.c  the namespace views; flight.c shares one read of a namespace
- *              among the requests that arrive while it is being read
+ *   dispatch.c auth + route -> the handler of the type; ctx.c the request
+ *   services.c, containers.c, nodes.c, stacks.c (+ stackwrite.c,
+ *              stackexport.c), actions.c: the resources
+ *   reply.c    JSON answers, {"error"}, lists and paging, resource URIs
+ * and the model they share:
+ *   view.c     a namespace as the swarm has it, read once and shared by the
+ *              requests that arrive while it is being read
+ *   records.c  terminated services and actions, kept as swarm configs
+ *   service_object.c, stack_model.c  the Docker Cloud objects
+ *   lifecycle.c  states, what each state takes, starting and terminating
+ *   log.c      the server's log lines
  * Nothing is kept between requests but the keys and caches of what the
  * engine said (image environments), the service ID a uuid was last found
  * at (checked on every read) and the parsed elements of list answers (used
@@ -32,6 +38,8 @@
 #include "error.h"
 #include "linkalias.h"
 #include "swarm/engine.h"
+#include "swarm/swarm.h"
+#include "util/ids.h"
 
 #define DCS_HTTP_DEFAULT_PORT 8080
 #define DCS_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
@@ -131,12 +139,6 @@ void dcs_auth_set_secret(const char *secret);
 
 /* Is header a service token while no secret is known yet? */
 bool dcs_auth_token_like(const char *header);
-
-/* sha256 hex of s into out (65 bytes). */
-void dcs_sha256_hex(const char *s, size_t len, char out[65]);
-
-/* Make a random v4 uuid (37 bytes). */
-void dcs_uuid_random(char out[37]);
 
 /* ==================== requests ==================== */
 
@@ -269,7 +271,7 @@ typedef int (*dcs_view_read_fn)(struct dcs_ctx *c, struct dcs_view *v, void *arg
                                 struct dcs_error *err);
 /* read(c, v, arg, err), or, while a read of the same key is under way, the
  * answer of the read that starts next, shared with the requests that wait
- * for it too (flight.c): never one that started before this call. */
+ * for it too (view.c): never one that started before this call. */
 int dcs_view_read_shared(struct dcs_ctx *c, const char *key, dcs_view_read_fn read, void *arg,
                          struct dcs_view *v, struct dcs_error *err);
 
@@ -279,8 +281,6 @@ void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid,
              char *out, size_t len);
 /* A stack's uuid: derived from namespace and name, so every server agrees. */
 void dcs_stack_uuid(const char *ns, const char *name, char out[37]);
-/* A label of an Engine object (borrowed) or NULL. */
-const char *dcs_label(const json_t *obj, const char *key);
 
 /* The Docker Cloud service object of an Engine service (new). */
 json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v,
@@ -410,6 +410,13 @@ json_t *dcs_image_env(struct dcs_ctx *c, const char *image);
 
 /* ==================== records on the swarm ==================== */
 
+/* The label filters that select records of `kind` (of namespace ns, of
+ * uuid: each may be NULL), for a list of /configs; NULL on error. */
+json_t *dcs_records_filters(const char *kind, const char *ns, const char *uuid,
+                            struct dcs_error *err);
+/* The records in `list` (configs read with dcs_records_filters, stolen),
+ * decoded, expired ones removed from the swarm on the way. */
+json_t *dcs_records_of(struct dcs_ctx *c, const char *kind, json_t *list);
 /* The Data (parsed, with "_config_id") of every dcswarm config of `kind`,
  * in namespace ns and with uuid when given; expired ones are removed. */
 json_t *dcs_records(struct dcs_ctx *c, const char *kind, const char *ns, const char *uuid,

@@ -33,6 +33,17 @@ void dcs_reply_error(struct dcs_req *r, const struct dcs_error *err)
     dcs_reply(r, status, json_pack("{s:s}", "error", text));
 }
 
+void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid, char *out,
+             size_t len)
+{
+    const struct dcs_route *rt = &c->req->rt;
+    bool tutum = rt->family == DCS_FAM_TUTUM;
+    bool audit = !strcmp(type, "action");
+
+    snprintf(out, len, "%s%s%s%s/%s/", dcs_route_prefix(rt, type),
+             tutum || audit ? "" : c->req->ns, tutum || audit ? "" : "/", type, uuid);
+}
+
 const char *dcs_param(const struct dcs_req *r, const char *name)
 {
     return json_string_value(json_object_get(r->params, name));

@@ -46,26 +46,6 @@ struct server {
     bool draining;
 };
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void dcs_http_log(const char *fmt, ...)
-{
-    va_list ap;
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "dcswarm: %s ", stamp);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    pthread_mutex_unlock(&log_lock);
-}
-
 static const char *method_name(enum evhttp_cmd_type t)
 {
     switch (t) {

@@ -17,7 +17,6 @@
 #include "translate/normalize.h"
 #include "translate/translate.h"
 
-
 static bool starts_with(const char *s, const char *prefix)
 {
     return s && !strncasecmp(s, prefix, strlen(prefix));
@@ -418,30 +417,6 @@ static void set_warnings(struct dcs_req *r, const json_t *warnings)
         r->warnings = json_dumps(warnings, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
-static void uri_of(struct dcs_ctx *c, const char *uuid, char *out, size_t len)
-{
-    dcs_uri(c, "service", uuid, out, len);
-}
-
-void dcs_spec_not_started(json_t *spec)
-{
-    json_t *mode = json_object_get(spec, "Mode");
-    json_t *tt = json_object_get(spec, "TaskTemplate"), *pl;
-
-    if (!json_object_get(mode, "Global")) {
-        json_object_set_new(json_object_get(mode, "Replicated"), "Replicas", json_integer(0));
-        return;
-    }
-    pl = json_object_get(tt, "Placement");
-    if (!pl) {
-        pl = json_object();
-        json_object_set_new(tt, "Placement", pl);
-    }
-    if (!json_object_get(pl, "Constraints"))
-        json_object_set_new(pl, "Constraints", json_array());
-    json_array_append_new(json_object_get(pl, "Constraints"), json_string(DCS_STOP_CONSTRAINT));
-}
-
 /* Does a body name other services (links, volumes_from)?  Only then is
  * the whole namespace read to resolve them. */
 static bool names_others(const json_t *body)
@@ -748,70 +723,6 @@ out:
     return rc;
 }
 
-/* ---------------- terminate ---------------- */
-
-/* The targets of a terminated service's links lose their aliases; the
- * service is gone already, so a failure is only logged. */
-static void unlink_targets(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc)
-{
-    const char *text = dcs_label(svc, DCS_LABEL_SPEC);
-    json_t *canon = text ? json_loads(text, 0, NULL) : NULL;
-    struct dcs_error e = {0};
-
-    if (canon && dcs_update_link_targets(c, v->services, dcs_label(svc, DCS_LABEL_UUID), canon,
-                                         NULL, &e))
-        dcs_http_log("terminate: link targets of %s keep their aliases: %s",
-                     dcs_label(svc, DCS_LABEL_UUID), e.text);
-    json_decref(canon);
-}
-
-int dcs_service_terminate(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
-                          json_t **rec_out, struct dcs_error *err)
-{
-    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
-    json_t *rec = json_pack("{s:O, s:O, s:O}", "ID", json_object_get(svc, "ID"), "CreatedAt",
-                            json_object_get(svc, "CreatedAt"), "Spec",
-                            json_object_get(svc, "Spec"));
-    json_t *spec = json_deep_copy(json_object_get(rec, "Spec")), *lc = dcs_lifecycle_get(svc);
-    json_t *labels, *pending;
-    char now[40], name[128], uri[512];
-
-    dcs_engine_time(c->now, now);
-    json_object_set_new(lc, "state", json_string("terminated"));
-    json_object_set_new(lc, "destroyed", json_string(now));
-    dcs_lifecycle_set(spec, lc);
-    json_object_set_new(json_object_get(spec, "Labels"), "dcswarm.terminated", json_string("1"));
-    json_object_set_new(rec, "Spec", spec);
-    json_decref(lc);
-    labels = json_pack("{s:s, s:s, s:s, s:s}", DCS_LABEL_KIND, DCS_KIND_TERMINATED,
-                       DCS_LABEL_UUID, uuid, DCS_LABEL_NAMESPACE, c->req->ns, DCS_LABEL_NAME,
-                       dcs_label(svc, DCS_LABEL_NAME) ? dcs_label(svc, DCS_LABEL_NAME) : "");
-    snprintf(name, sizeof(name), "dcswarm-terminated-%s", uuid);
-    /* The record first: if removing fails, it goes again and nothing changed. */
-    if (dcs_record_put(c, name, labels, rec, err)) {
-        json_decref(rec);
-        return DCS_ERR;
-    }
-    pending = dcs_actions_pending(c, uuid);
-    if (dcs_service_remove(c->eng, json_string_value(json_object_get(svc, "ID")), err)) {
-        struct dcs_error ignored = {0};
-        dcs_config_remove(c->eng, name, &ignored);
-        json_decref(pending);
-        json_decref(rec);
-        return DCS_ERR;
-    }
-    dcs_actions_interrupt(c, pending, "terminate");
-    json_decref(pending);
-    unlink_targets(c, v, svc);
-    uri_of(c, uuid, uri, sizeof(uri));
-    dcs_action_record(c, "terminate", uuid, uri, NULL);
-    if (rec_out)
-        *rec_out = rec;
-    else
-        json_decref(rec);
-    return DCS_OK;
-}
-
 static int terminate(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
                      struct dcs_error *err)
 {
@@ -865,7 +776,7 @@ static int method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_e
                             allow);
 }
 
-/* Reading one service and its actions need only the service (objects.c);
+/* Reading one service and its actions need only the service (view.c);
  * a PATCH or DELETE needs the namespace when links change or must be
  * undone, or when the service has no label of the links to it. */
 static bool needs_namespace(const struct dcs_req *r, const json_t *svc)

@@ -303,33 +303,6 @@ static int terminate(struct dcs_ctx *c, const json_t *stack, struct dcs_error *e
     return dcs_reply(c->req, 202, obj);
 }
 
-/* stack.md "Stack states", lenient as the service table is (lifecycle.c):
- * stop and terminate in every state but Terminated, start and redeploy also
- * after a failed action left the stack Starting or Redeploying.  Stop is
- * missing from the reference's Running row, but the clients send it there. */
-int dcs_stack_allowed(const char *verb, const char *state, struct dcs_error *err)
-{
-    static const struct {
-        const char *verb;
-        const char *states[9];
-    } table[] = {
-        {"start", {"Not running", "Stopped", "Partly running", "Starting", "Redeploying"}},
-        {"stop", {"Not running", "Starting", "Running", "Partly running", "Redeploying",
-                  "Stopping", "Stopped", "Terminating"}},
-        {"redeploy", {"Running", "Partly running", "Stopped", "Starting", "Redeploying"}},
-        {"terminate", {"Not running", "Starting", "Running", "Partly running", "Redeploying",
-                       "Stopping", "Stopped", "Terminating"}},
-    };
-
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        for (size_t j = 0; state && !strcmp(table[i].verb, verb) && j < 9 && table[i].states[j];
-             j++)
-            if (!strcmp(table[i].states[j], state))
-                return DCS_OK;
-    return dcs_error_status(err, 400, NULL, "cannot %s a stack in state %s", verb,
-                            state ? state : "unknown");
-}
-
 int dcs_stack_write(struct dcs_ctx *c, const json_t *stack, struct dcs_error *err)
 {
     const char *m = c->req->method, *verb = c->req->rt.verb;

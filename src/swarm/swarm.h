@@ -217,4 +217,8 @@ struct dcs_events_opts {
 int dcs_events_follow(struct dcs_engine *eng, const struct dcs_events_opts *opts,
                       dcs_json_fn fn, void *ctx, struct dcs_error *err);
 
+/* The label `key` of a swarm object (a service, network, config: its
+ * Spec.Labels) or of a spec itself (its Labels); NULL when it has none. */
+const char *dcs_label(const json_t *obj, const char *key);
+
 #endif

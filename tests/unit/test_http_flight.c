@@ -1,5 +1,5 @@
 /* dcswarm serve: requests for the same namespace that arrive while it is
- * being read share the next read (flight.c), never one that started before
+ * being read share the next read (view.c), never one that started before
  * they arrived. */
 #include <pthread.h>
 #include <setjmp.h>

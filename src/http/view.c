@@ -1,160 +1,155 @@
 /*
- * objects.c - reading a namespace off the swarm (services, their tasks,
- * the records of terminated services) and the Docker Cloud service object
- * of each, in the caller's URL family.
+ * view.c - a namespace as the swarm has it now: its services, their tasks
+ * and the records of its terminated services, read once per request (or
+ * one service by uuid, or by name), shared by concurrent requests.
+ *
+ * Shared reads: while a read of a namespace is under way, the requests for
+ * the same namespace that arrive meanwhile do not start reads of their
+ * own: they wait together for the next one, which starts when the current
+ * one ends, and all take its answer.  The read a request gets always
+ * starts after the request arrived, so it sees what a read of its own
+ * would have seen (a change answered before the request was sent is in
+ * it); only the engine's work is shared.  Without concurrent requests
+ * every request reads at once.  A view so shared is read by several worker
+ * threads: like a view of one request, it is read only (jansson's
+ * reference counts are atomic).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "http/http.h"
-#include "translate/datetime.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 
-const char *dcs_label(const json_t *obj, const char *key)
+/* ---------------- shared reads ---------------- */
+
+enum { WAITING, RUNNING, LANDED };
+
+struct flight {
+    char key[DCS_ROUTE_LEN + 16];
+    int state;
+    int users;                  /* the reader and those waiting for it */
+    struct dcs_view view;       /* the answer once LANDED */
+    int rc;
+    struct dcs_error err;
+    struct flight *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t landed = PTHREAD_COND_INITIALIZER;
+static struct flight *flights;  /* RUNNING and WAITING ones; at most one each per key */
+
+static struct flight *find(const char *key, int state)
 {
-    const json_t *spec = json_object_get(obj, "Spec");
-    return json_string_value(json_object_get(json_object_get(spec ? spec : obj, "Labels"), key));
+    struct flight *f;
+
+    for (f = flights; f; f = f->next)
+        if (f->state == state && !strcmp(f->key, key))
+            return f;
+    return NULL;
 }
 
-void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid, char *out,
-             size_t len)
+static struct flight *add(const char *key, int state)
 {
-    const struct dcs_route *rt = &c->req->rt;
-    bool tutum = rt->family == DCS_FAM_TUTUM;
-    bool audit = !strcmp(type, "action");
+    struct flight *f = calloc(1, sizeof(*f));
 
-    snprintf(out, len, "%s%s%s%s/%s/", dcs_route_prefix(rt, type),
-             tutum || audit ? "" : c->req->ns, tutum || audit ? "" : "/", type, uuid);
-}
-
-void dcs_stack_uuid(const char *ns, const char *name, char out[37])
-{
-    dcs_uuid_for(ns, "dcswarm.stack", name, out);
-}
-
-json_t *dcs_record_decode(const json_t *config)
-{
-    const char *b64 = json_string_value(json_object_get(json_object_get(config, "Spec"), "Data"));
-    size_t n = b64 ? strlen(b64) : 0;
-    unsigned char *buf = malloc(n + 4);
-    int got;
-    json_t *v = NULL;
-
-    if (!buf)
+    if (!f)
         return NULL;
-    got = n ? EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) : -1;
-    while (got > 0 && n && b64[n - 1] == '=') {
-        n--;
-        got--;
-    }
-    if (got > 0)
-        v = json_loadb((const char *)buf, (size_t)got, 0, NULL);
-    free(buf);
-    return v;
+    snprintf(f->key, sizeof(f->key), "%s", key);
+    f->state = state;
+    f->users = 1;
+    f->next = flights;
+    flights = f;
+    return f;
 }
 
-/* Records older than the retention go, by whichever server sees them. */
-static bool expired(struct dcs_ctx *c, const json_t *config)
+static void unlink_flight(struct flight *f)
 {
-    time_t t;
-    const char *created = json_string_value(json_object_get(config, "CreatedAt"));
+    struct flight **p;
 
-    return created && dcs_engine_time_parse(created, &t) && c->now - t > c->cfg->retention;
-}
-
-/* The label filters of the records of kind (in ns, with uuid: either may be
- * NULL), new. */
-static json_t *records_filters(const char *kind, const char *ns, const char *uuid,
-                               struct dcs_error *err)
-{
-    json_t *filters = NULL;
-    char kv[300];
-
-    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_KIND, kind);
-    dcs_filters_add(&filters, "label", kv, err);
-    if (ns) {
-        snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, ns);
-        dcs_filters_add(&filters, "label", kv, err);
-    }
-    if (uuid) {
-        snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_UUID, uuid);
-        dcs_filters_add(&filters, "label", kv, err);
-    }
-    return filters;
-}
-
-/* The records in list (the configs read with records_filters(), stolen);
- * expired ones are removed from the swarm. */
-static json_t *records_of(struct dcs_ctx *c, const char *kind, json_t *list)
-{
-    json_t *out = json_array(), *cfg;
-    size_t i;
-
-
-    json_array_foreach(list, i, cfg) {
-        json_t *data;
-        if (strcmp(kind, DCS_KIND_TOKEN_KEY) && expired(c, cfg)) {
-            struct dcs_error ignored = {0};
-            dcs_config_remove(c->eng, json_string_value(json_object_get(cfg, "ID")), &ignored);
-            continue;
+    for (p = &flights; *p; p = &(*p)->next)
+        if (*p == f) {
+            *p = f->next;
+            return;
         }
-        data = dcs_record_decode(cfg);
-        if (data && json_is_object(data)) {
-            json_object_set(data, "_config_id", json_object_get(cfg, "ID"));
-            json_array_append(out, data);
-        }
-        json_decref(data);
+}
+
+/* Drop a user (lock held); the last one frees the flight. */
+static void leave(struct flight *f)
+{
+    if (--f->users)
+        return;
+    dcs_view_release(&f->view);
+    free(f);
+}
+
+static void share(const struct dcs_view *from, struct dcs_view *to)
+{
+    *to = *from;
+    json_incref(to->services);
+    json_incref(to->tasks);
+    json_incref(to->records);
+}
+
+/* Read, then hand the answer to those waiting and let the next read go. */
+static int fly(struct dcs_ctx *c, struct flight *f, dcs_view_read_fn read, void *arg,
+               struct dcs_view *v, struct dcs_error *err)
+{
+    struct flight *next;
+    int rc = read(c, v, arg, err);
+
+    pthread_mutex_lock(&lock);
+    unlink_flight(f);
+    f->state = LANDED;
+    f->rc = rc;
+    if (rc)
+        f->err = *err;
+    else
+        share(v, &f->view);
+    next = find(f->key, WAITING);
+    if (next)
+        next->state = RUNNING;
+    pthread_cond_broadcast(&landed);
+    leave(f);
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+int dcs_view_read_shared(struct dcs_ctx *c, const char *key, dcs_view_read_fn read, void *arg,
+                         struct dcs_view *v, struct dcs_error *err)
+{
+    struct flight *f;
+    int rc;
+
+    memset(v, 0, sizeof(*v));
+    pthread_mutex_lock(&lock);
+    f = find(key, RUNNING) ? find(key, WAITING) : NULL;
+    if (f) {
+        /* Wait for the read that starts next, with the others. */
+        f->users++;
+        while (f->state != LANDED)
+            pthread_cond_wait(&landed, &lock);
+        rc = f->rc;
+        if (rc)
+            *err = f->err;
+        else
+            share(&f->view, v);
+        leave(f);
+        pthread_mutex_unlock(&lock);
+        return rc;
     }
-    json_decref(list);
-    return out;
+    f = add(key, find(key, RUNNING) ? WAITING : RUNNING);
+    while (f && f->state == WAITING)
+        pthread_cond_wait(&landed, &lock);
+    pthread_mutex_unlock(&lock);
+    if (!f)
+        return read(c, v, arg, err);
+    return fly(c, f, read, arg, v, err);
 }
 
-json_t *dcs_records(struct dcs_ctx *c, const char *kind, const char *ns, const char *uuid,
-                    struct dcs_error *err)
-{
-    json_t *filters = records_filters(kind, ns, uuid, err);
-    json_t *list = dcs_config_list(c->eng, filters, err);
-
-    json_decref(filters);
-    return list ? records_of(c, kind, list) : NULL;
-}
-
-json_t *dcs_record_spec(const char *name, json_t *labels_new, const json_t *data)
-{
-    char *text = json_dumps(data, JSON_COMPACT);
-    size_t n = text ? strlen(text) : 0;
-    char *b64 = malloc(4 * ((n + 2) / 3) + 1);
-    json_t *spec = NULL;
-
-    if (text && b64) {
-        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)text, (int)n);
-        spec = json_pack("{s:s, s:o, s:s}", "Name", name, "Labels", labels_new, "Data", b64);
-        labels_new = NULL;
-    }
-    json_decref(labels_new);
-    free(text);
-    free(b64);
-    return spec;
-}
-
-int dcs_record_put(struct dcs_ctx *c, const char *name, json_t *labels_new,
-                   const json_t *data, struct dcs_error *err)
-{
-    json_t *spec = dcs_record_spec(name, labels_new, data);
-    char *id;
-
-    if (!spec)
-        return dcs_error_status(err, 500, NULL, "out of memory");
-    id = dcs_config_create(c->eng, spec, err);
-    json_decref(spec);
-    free(id);
-    return id ? DCS_OK : DCS_ERR;
-}
+/* ---------------- reading a namespace ---------------- */
 
 static int by_created(const void *a, const void *b)
 {
@@ -231,7 +226,7 @@ static int read_view(struct dcs_ctx *c, struct dcs_view *v, void *arg, struct dc
         gets[t_at].shared = 1;
     }
     if (records) {
-        rec_filters = records_filters(DCS_KIND_TERMINATED, c->req->ns, NULL, err);
+        rec_filters = dcs_records_filters(DCS_KIND_TERMINATED, c->req->ns, NULL, err);
         r_at = n++;
         gets[r_at].prefix = "/configs";
         gets[r_at].filters = rec_filters;
@@ -252,7 +247,7 @@ static int read_view(struct dcs_ctx *c, struct dcs_view *v, void *arg, struct dc
         json_decref(gets[t_at].out);
     }
     if (records) {
-        v->records = records_of(c, DCS_KIND_TERMINATED, gets[r_at].out);
+        v->records = dcs_records_of(c, DCS_KIND_TERMINATED, gets[r_at].out);
         sort_services(v->records);
     }
     return DCS_OK;
@@ -495,114 +490,4 @@ const json_t *dcs_view_find(const struct dcs_view *v, const char *uuid, bool *te
     }
     dcs_error_status(err, 404, NULL, "no service with uuid %s", uuid);
     return NULL;
-}
-
-/* The image's own variables first, as Docker Cloud listed them, unless the
- * user's or dcswarm's set the same key. */
-static void add_image_env(struct dcs_ctx *c, json_t *obj)
-{
-    json_t *calc = json_object_get(obj, "calculated_envvars");
-    json_t *img = dcs_image_env(c, json_string_value(json_object_get(obj, "image_name")));
-    json_t *out = json_array(), *e, *f;
-    size_t i, j;
-
-    json_array_foreach(img, i, e) {
-        bool shadowed = false;
-        json_array_foreach(calc, j, f)
-            shadowed |= json_equal(json_object_get(e, "key"), json_object_get(f, "key"));
-        if (!shadowed)
-            json_array_append(out, e);
-    }
-    json_array_extend(out, calc);
-    json_object_set_new(obj, "calculated_envvars", out);
-    json_decref(img);
-}
-
-/* linked_from_service from the label a REST service carries (netnames.c). */
-static void linked_from_label(struct dcs_ctx *c, const char *text, json_t *obj)
-{
-    json_t *label = json_loads(text, 0, NULL), *from = json_array(), *f;
-    size_t i;
-    char buf[512];
-
-    json_array_foreach(label, i, f) {
-        const char *uuid = json_string_value(json_object_get(f, "from"));
-        if (!uuid)
-            continue;
-        dcs_uri(c, "service", uuid, buf, sizeof(buf));
-        json_array_append_new(from, json_pack("{s:s, s:O, s:O}", "from_service", buf, "name",
-                                              json_object_get(f, "name"), "to_service",
-                                              json_object_get(obj, "resource_uri")));
-    }
-    json_decref(label);
-    json_object_set_new(obj, "linked_from_service", from);
-}
-
-/* linked_from_service: the links of the other services of the view that
- * point at this one, by resource URI. */
-static void add_linked_from(const struct dcs_view *v, json_t *obj)
-{
-    const json_t *uri = json_object_get(obj, "resource_uri"), *s, *l;
-    json_t *from = json_array();
-    size_t i, j;
-    char buf[512];
-
-    json_array_foreach(v->services, i, s) {
-        const char *spec = dcs_label(s, DCS_LABEL_SPEC), *uuid = dcs_label(s, DCS_LABEL_UUID);
-        json_t *canon = spec ? json_loads(spec, 0, NULL) : NULL;
-        json_array_foreach(json_object_get(canon, "linked_to_service"), j, l) {
-            const char *to = json_string_value(json_object_get(l, "to_service"));
-            const char *at = to ? strstr(to, "/service/") : NULL;
-            const char *mine = json_string_value(uri);
-            const char *mine_at = mine ? strstr(mine, "/service/") : NULL;
-            if (!at || !mine_at || strcmp(at, mine_at) || !uuid)
-                continue;
-            snprintf(buf, sizeof(buf), "%.*sservice/%s/", (int)(mine_at - mine + 1), mine,
-                     uuid);
-            json_array_append_new(from, json_pack("{s:s, s:O, s:O}", "from_service", buf,
-                                                  "name", json_object_get(l, "name"),
-                                                  "to_service", uri));
-        }
-        json_decref(canon);
-    }
-    json_object_set_new(obj, "linked_from_service", from);
-}
-
-json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
-                           struct dcs_error *err)
-{
-    struct dcs_reverse_ctx rc = {0};
-    const char *id = json_string_value(json_object_get(svc, "ID"));
-    const char *stack = dcs_label(svc, DCS_LABEL_STACK);
-    json_t *tasks = v->tasks && id ? json_object_get(v->tasks, id) : NULL;
-    json_t *empty = json_array(), *stack_uri = NULL, *obj;
-    bool live = !dcs_label(svc, "dcswarm.terminated");
-    char uri[512], suuid[37];
-
-    rc.api_prefix = dcs_route_prefix(&c->req->rt, "service");
-    rc.namespace_ = c->req->rt.family == DCS_FAM_TUTUM ? NULL : c->req->ns;
-    rc.public_domain = c->cfg->public_domain[0] ? c->cfg->public_domain : NULL;
-    rc.tasks = live && v->with_tasks ? (tasks ? tasks : empty) : NULL;
-    if (stack) {
-        dcs_stack_uuid(c->req->ns, stack, suuid);
-        dcs_uri(c, "stack", suuid, uri, sizeof(uri));
-        stack_uri = json_string(uri);
-    }
-    rc.stack_uri = stack_uri;
-    obj = dcs_reverse(svc, &rc, err);
-    if (obj) {
-        struct dcs_error ignored = {0};
-        json_t *nodes = rc.tasks && dcs_lifecycle_needs_nodes(svc, c->now)
-                            ? dcs_node_list(c->eng, NULL, &ignored) : NULL;
-        dcs_lifecycle_fix(obj, svc, rc.tasks, nodes, c->now);
-        json_decref(nodes);
-        add_image_env(c, obj);
-        if (dcs_label(svc, DCS_LABEL_LINKED_FROM))
-            linked_from_label(c, dcs_label(svc, DCS_LABEL_LINKED_FROM), obj);
-        else
-            add_linked_from(v, obj);
-    }
-    json_decref(stack_uri);
-    json_decref(empty);
-    return obj;
 }
