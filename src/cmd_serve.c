@@ -11,7 +11,8 @@
 #include <openssl/rand.h>
 
 #include "cli.h"
-#include "http/http.h"
+#include "http/serve.h"
+#include "util/ids.h"
 
 static const char serve_usage[] =
     "usage: dcswarm serve [--listen HOST:PORT] [--stream-listen HOST:PORT]\n"

@@ -5,6 +5,7 @@
 #   threads  a large stackfile gives the same bytes on 1, 2 and 5 threads
 #   schema   schemas/ checked by python3-jsonschema against the golden inputs
 #   docs     docs/mapping.md is what the field table says
+#   layers   no file of src/http includes a header above its layer
 #   engine   against a real swarm started by tests/lab (root only)
 # Ends with one line: "N passed, M failed" (suites).
 set -u
@@ -29,6 +30,7 @@ suite golden sh tests/golden/run.sh "$bin"
 suite threads sh tests/threads-check.sh "$bin"
 suite schema /usr/bin/python3 tests/schema_check.py
 suite docs sh tests/docs-check.sh "$bin"
+suite layers sh tests/http-layers.sh
 if [ -z "${DCS_SKIP_ENGINE:-}" ]; then
     suite engine env DCS_BUILD="$build" bash tests/lab/run-tests.sh "$bin"
 else

@@ -24,7 +24,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 struct dcs_key {
     char user[DCS_ROUTE_LEN];

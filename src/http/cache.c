@@ -11,7 +11,7 @@
 
 #include <openssl/rand.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "swarm/swarm.h"
 
 #define IMAGE_TTL 300

@@ -2,8 +2,7 @@
  * in one place, and values kept until the answer is sent (dcs_ctx_later). */
 #include <stdlib.h>
 
-#include "http/http.h"
-#include "http/streams.h"
+#include "http/api.h"
 
 void dcs_req_free(struct dcs_req *r)
 {
@@ -18,7 +17,8 @@ void dcs_req_free(struct dcs_req *r)
     free(r->answer_text);
     free(r->www_auth);
     free(r->ws_key);
-    dcs_stream_plan_free(r->stream);
+    if (r->stream && r->stream_free)
+        r->stream_free(r->stream);
     json_decref(r->params);
     json_decref(r->grants);
     json_decref(r->json);

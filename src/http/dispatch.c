@@ -12,7 +12,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "http/http.h"
+#include "http/pool.h"
+#include "http/resources.h"
 #include "jsonw.h"
 #include "http/streams.h"
 #include "swarm/swarm.h"

@@ -24,7 +24,7 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 /* What libevent's own refusals mean, by the status it gives them. */
 static const char *edge_text(int status)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "translate/datetime.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
@@ -328,14 +328,6 @@ static int change(json_t *spec, const json_t *svc, void *arg, struct dcs_error *
     dcs_lifecycle_set(spec, lc);
     json_decref(lc);
     return DCS_OK;
-}
-
-void dcs_engine_time(time_t t, char out[40])
-{
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/http.h"
+#include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/datetime.h"
 #include "translate/translate.h"

@@ -5,7 +5,7 @@
  *
  * Swarm never fails a deployment by itself: an unplaceable task stays
  * pending for ever, a crashing one is restarted for ever.  So every action
- * gets bounds (DCS_T_* in http.h), and its reason is swarm's own Status.Err,
+ * gets bounds (DCS_T_* in model.h), and its reason is swarm's own Status.Err,
  * one line per container: "web-1: no suitable node (...)".
  *
  * The slot view is the docker CLI's: per slot (per node for a global
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "translate/datetime.h"
 #include "translate/translate.h"
 

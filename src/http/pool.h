@@ -9,7 +9,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 struct dcs_job {
     struct evhttp_request *ev;  /* loop thread only */
@@ -31,5 +31,10 @@ struct dcs_pool *dcs_pool_new(struct event_base *base, const struct dcs_serve_co
 void dcs_pool_submit(struct dcs_pool *p, struct dcs_job *j);
 /* Finish the queued jobs, stop the threads, free. */
 void dcs_pool_free(struct dcs_pool *p);
+
+/* Handle one request completely (auth, route, handler, answer fields of
+ * req).  Runs on a worker thread. */
+void dcs_http_handle(struct dcs_ctx *c);
+
 
 #endif

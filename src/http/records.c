@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "swarm/swarm.h"
 #include "translate/datetime.h"
 #include "translate/translate.h"

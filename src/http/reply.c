@@ -9,7 +9,7 @@
 
 #include <event2/http.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 int dcs_reply(struct dcs_req *r, int status, json_t *obj_new)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 #define MAX_SEGS 8
 

@@ -12,7 +12,7 @@
 
 #include <openssl/evp.h>
 
-#include "http/http.h"
+#include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/normalize.h"
 #include "translate/translate.h"

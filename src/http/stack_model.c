@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/resources.h"
 #include "translate/translate.h"
 
 /* Fields whose stackfile key is their API name, value unchanged. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/http.h"
+#include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "apply.h"
-#include "http/http.h"
+#include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 

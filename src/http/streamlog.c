@@ -223,6 +223,7 @@ int dcs_stream_logs_route(struct dcs_ctx *c, struct dcs_error *err)
         return DCS_ERR;
     }
     r->stream = p;
+    r->stream_free = dcs_stream_plan_free;
     r->status = p->ws ? 101 : 200;
     return DCS_OK;
 }
@@ -245,6 +246,7 @@ int dcs_stream_events_route(struct dcs_ctx *c, struct dcs_error *err)
         return dcs_error_status(err, 500, NULL, "out of memory");
     p->filter = json_deep_copy(r->params);
     r->stream = p;
+    r->stream_free = dcs_stream_plan_free;
     r->status = p->ws ? 101 : 200;
     return DCS_OK;
 }

@@ -37,7 +37,7 @@
 #include <jansson.h>
 
 #include "error.h"
-#include "http/http.h"
+#include "http/model.h"
 #include "jsonw.h"
 #include "swarm/stream.h"
 

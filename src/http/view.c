@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 

@@ -56,3 +56,11 @@ bool dcs_datetime_from_engine(const char *s, char *out)
     dcs_datetime_format(t, out);
     return true;
 }
+
+void dcs_engine_time(time_t t, char out[40])
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -19,6 +19,9 @@ void dcs_datetime_format(time_t t, char *out);
  * +hh:mm offset) into seconds since the epoch; false if malformed. */
 bool dcs_engine_time_parse(const char *s, time_t *t);
 
+/* t as an Engine timestamp "2024-01-02T03:04:05Z" into out. */
+void dcs_engine_time(time_t t, char out[40]);
+
 /* The Engine timestamp as a Docker Cloud datetime; false if malformed. */
 bool dcs_datetime_from_engine(const char *s, char *out);
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "http/http.h"
+#include "http/model.h"
 
 static atomic_int reads;
 static atomic_int reading;      /* a read is under way */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "translate/translate.h"
 
 static const char *const live[] = {"Not running", "Starting",  "Running",

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "translate/translate.h"
 
 static void test_swarm_name(void **state)

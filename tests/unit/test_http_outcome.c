@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http/http.h"
+#include "http/model.h"
 #include "translate/datetime.h"
 
 /* The action started at T0; times are seconds after it. */

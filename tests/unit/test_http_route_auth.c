@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "http/http.h"
+#include "http/api.h"
 
 static void route_ok(const char *path, enum dcs_family fam, const char *ns, const char *type,
                      const char *id, const char *verb)

@@ -1,233 +1,24 @@
 /*
- * http.h - dcswarm serve: the Docker Cloud REST API on swarm (internal).
- *
- * The shape of one request:
- *   server.c   the evhttp loop thread: reads the request into a struct
- *              dcs_req, hands it to a worker, later sends what it computed
- *   worker.c   the pool: each worker has its own engine handle
- *   route.c    path -> family, namespace, type, id, verb
- *   auth.c     keys file, Basic/ApiKey, namespaces
- *   dispatch.c auth + route -> the handler of the type; ctx.c the request
- *   services.c, containers.c, nodes.c, stacks.c (+ stackwrite.c,
- *              stackexport.c), actions.c: the resources
- *   reply.c    JSON answers, {"error"}, lists and paging, resource URIs
- * and the model they share:
- *   view.c     a namespace as the swarm has it, read once and shared by the
- *              requests that arrive while it is being read
- *   records.c  terminated services and actions, kept as swarm configs
- *   service_object.c, stack_model.c  the Docker Cloud objects
- *   lifecycle.c  states, what each state takes, starting and terminating
- *   log.c      the server's log lines
- * Nothing is kept between requests but the keys and caches of what the
- * engine said (image environments), the service ID a uuid was last found
- * at (checked on every read) and the parsed elements of list answers (used
- * only for the same bytes, swarm/memo.c): the swarm is the only store.
- *
- * Library code: never prints except through dcs_http_log (stderr, one line
- * per request, never a key).  Ownership as in jansson.
+ * model.h - dcswarm serve, the model layer (L2, see api.h): a namespace
+ * read off the swarm (view.c), the records kept as configs (records.c),
+ * the lifecycle and actions of services, names and networks, and the
+ * Docker Cloud objects made of them.
  */
-#ifndef DCS_HTTP_H
-#define DCS_HTTP_H
+#ifndef DCS_MODEL_H
+#define DCS_MODEL_H
 
-#include <jansson.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <time.h>
-
-#include "error.h"
+#include "http/api.h"
 #include "linkalias.h"
-#include "swarm/engine.h"
-#include "swarm/swarm.h"
-#include "util/ids.h"
-
-#define DCS_HTTP_DEFAULT_PORT 8080
-#define DCS_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
-#define DCS_HTTP_DEFAULT_WORKERS 8
-#define DCS_HTTP_DEFAULT_RETENTION 3600
-#define DCS_HTTP_PAGE 25
 
 /* Labels and names of the records dcswarm keeps on the swarm as configs. */
 #define DCS_LABEL_KIND "dcswarm.kind"
 #define DCS_LABEL_OBJECT "dcswarm.object"
-/* Seconds a client is told to wait when the engine is away (Retry-After). */
-#define DCS_RETRY_AFTER "5"
-
-/* The HTTP edge (edge.c): a URL and a header block dcswarm reads, and the
- * cap past which libevent stops reading a request at all. */
-#define DCS_EDGE_MAX_URI 16384
-#define DCS_EDGE_MAX_HEADERS 65536
-#define DCS_EDGE_HARD_HEADERS (256 * 1024)
-#define DCS_EDGE_HARD_HEADERS_TEXT "256 KB"
-struct evhttp_request;
-/* The status (414, 431, 405) and text (into text, len bytes) of what the
- * edge refuses in request ev before any route; 0 when nothing. */
-int dcs_edge_refusal(struct evhttp_request *ev, char *text, size_t len);
 #define DCS_KIND_ACTION "action"
 #define DCS_KIND_ACTION_DONE "action-done"
 #define DCS_KIND_TERMINATED "terminated-service"
 #define DCS_KIND_TOKEN_KEY "token-key"
 /* A constraint no node satisfies: how a global service is stopped. */
 #define DCS_STOP_CONSTRAINT "node.id==dcswarm-stopped"
-#define DCS_SERVICE_USER "dcswarm-service"
-
-struct dcs_serve_config {
-    char host[256];                 /* --listen host */
-    int port;                       /* --listen port */
-    char stream_host[256];          /* --stream-listen host, "" for none */
-    int stream_port;
-    struct dcs_engine_config engine;
-    char keys_file[1024];           /* "" with insecure */
-    bool insecure;                  /* --insecure-no-auth */
-    char public_domain[256];        /* "" for none */
-    char public_url[512];           /* how containers reach this server */
-    char stream_url[512];
-    int workers;
-    size_t max_body;
-    int retention;                  /* seconds Terminated records stay */
-};
-
-/* ==================== routes ==================== */
-
-enum dcs_family {
-    DCS_FAM_NONE = 0,
-    DCS_FAM_APP,   /* /api/app/v1/[ns/]service|container|stack/ */
-    DCS_FAM_INFRA, /* /api/infra/v1/[ns/]node|nodecluster/ */
-    DCS_FAM_AUDIT, /* /api/audit/v1/action/ */
-    DCS_FAM_TUTUM, /* /api/v1/<type>/ */
-    DCS_FAM_PING,  /* /_ping */
-};
-
-#define DCS_ROUTE_LEN 128
-
-struct dcs_route {
-    enum dcs_family family;
-    char ns[DCS_ROUTE_LEN];   /* namespace written in the path, or "" */
-    char type[32];            /* service, container, stack, node, action, auth */
-    char id[DCS_ROUTE_LEN];   /* object id, "" for the collection */
-    char verb[32];            /* start, stop, scale, redeploy, ... or "" */
-};
-
-/* Parse a path (query already cut off).  Repeated slashes collapse, the
- * trailing slash is optional.  404 for a path that names nothing. */
-int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *err);
-
-/* The prefix resource URIs of rt's family carry, e.g. "/api/app/v1/" or
- * "/api/v1/". */
-const char *dcs_route_prefix(const struct dcs_route *rt, const char *type);
-
-/* ==================== auth ==================== */
-
-struct dcs_auth;
-
-/* Load the keys file (DESIGN.md §4); a malformed line fails with its
- * number.  secret (may be NULL) checks tokens issued to global services. */
-struct dcs_auth *dcs_auth_load(const char *path, struct dcs_error *err);
-void dcs_auth_free(struct dcs_auth *a);
-
-/* Who an Authorization header is: user name into user, the namespaces it
- * may reach into grants (a JSON array, new).  401 when unknown. */
-int dcs_auth_check(const struct dcs_auth *a, const char *header, char *user,
-                   size_t userlen, json_t **grants, struct dcs_error *err);
-
-/* The key of a token for the services of a namespace (issued to services
- * with the global role) under secret: hex HMAC-SHA256 of the namespace. */
-void dcs_auth_service_key(const char *secret, const char *ns, char *out, size_t len);
-
-/* Set the secret service tokens are checked with (once known). */
-void dcs_auth_set_secret(const char *secret);
-
-/* Is header a service token while no secret is known yet? */
-bool dcs_auth_token_like(const char *header);
-
-/* ==================== requests ==================== */
-
-struct dcs_worker;
-
-struct dcs_req {
-    /* read by the loop thread */
-    char method[8];
-    char *path;               /* as sent, without the query */
-    char *query;              /* raw query string, or NULL */
-    char *auth;               /* Authorization header, or NULL */
-    char *content_type;       /* or NULL */
-    char *body;               /* NUL-terminated copy */
-    size_t body_len;
-    bool body_too_large;
-    char peer[64];
-    bool tutum_header;        /* answer X-Tutum-Action-URI too */
-
-    /* filled while handling */
-    struct dcs_route rt;
-    json_t *params;           /* query: object name -> string */
-    char user[DCS_ROUTE_LEN];
-    char ns[DCS_ROUTE_LEN];   /* namespace the request acts in */
-    json_t *grants;           /* namespaces the user may reach */
-    json_t *json;             /* parsed body, {} when empty */
-
-    /* the answer */
-    int status;
-    json_t *answer;           /* object, or NULL (204 / error text) */
-    char *answer_text;        /* answer as compact JSON, once made (worker.c) */
-    char allow[64];           /* for 405 */
-    char action_uri[DCS_ROUTE_LEN];
-    char *warnings;           /* X-DCSwarm-Warnings, compact JSON */
-    char *www_auth;
-
-    /* the Stream API (streams.h) */
-    char *ws_key;             /* Sec-WebSocket-Key of a valid upgrade, or NULL */
-    bool stream_only;         /* came to the --stream-listen listener */
-    struct dcs_stream_plan *stream;   /* set when the stream is accepted */
-};
-
-void dcs_req_free(struct dcs_req *r);
-
-/* What a worker hands each handler. */
-struct dcs_ctx {
-    struct dcs_engine *eng;
-    const struct dcs_serve_config *cfg;
-    struct dcs_req *req;
-    time_t now;
-    json_t *later;            /* freed once the answer is handed over */
-};
-
-/* Free v (stolen) after the answer is handed to the loop thread: the
- * engine's lists take a while to free, and the client need not wait. */
-void dcs_ctx_later(struct dcs_ctx *c, json_t *v);
-
-/* Handle one request completely (auth, route, handler, answer fields of
- * req).  Runs on a worker thread. */
-void dcs_http_handle(struct dcs_ctx *c);
-
-/* The auth state shared by the workers, replaced on SIGHUP. */
-void dcs_http_set_auth(struct dcs_auth *a);
-/* Re-read the keys file; keeps the old keys on error. */
-int dcs_http_reload_auth(const char *path, struct dcs_error *err);
-
-/* ==================== replies ==================== */
-
-/* Set the answer: status and object (stolen). */
-int dcs_reply(struct dcs_req *r, int status, json_t *obj_new);
-/* {"error": text} with err->status (500 if unset). */
-void dcs_reply_error(struct dcs_req *r, const struct dcs_error *err);
-/* A page of `all` (array, borrowed) as {"meta", "objects"}: limit/offset
- * from the query, next/previous as paths starting with /api/. */
-int dcs_reply_list(struct dcs_req *r, const json_t *all, struct dcs_error *err);
-/* limit and offset of the request (defaults 25 and 0); 400 if bad. */
-int dcs_page_params(const struct dcs_req *r, long *limit, long *offset,
-                    struct dcs_error *err);
-/* Fail with 400 unless every query parameter is in `allowed` (NULL-ended)
- * or is limit/offset. */
-int dcs_check_params(const struct dcs_req *r, const char *const *allowed,
-                     struct dcs_error *err);
-/* Refuse a `state` filter that is none of `states` (NULL-terminated): a
- * typo would otherwise read as an empty list. */
-int dcs_check_state_param(const struct dcs_req *r, const char *const *states,
-                          struct dcs_error *err);
-/* The states a service, a stack and a container can be in. */
-extern const char *const dcs_service_states[], *const dcs_stack_states[],
-    *const dcs_container_states[];
-const char *dcs_param(const struct dcs_req *r, const char *name);
 
 /* ==================== the objects ==================== */
 
@@ -275,10 +66,6 @@ typedef int (*dcs_view_read_fn)(struct dcs_ctx *c, struct dcs_view *v, void *arg
 int dcs_view_read_shared(struct dcs_ctx *c, const char *key, dcs_view_read_fn read, void *arg,
                          struct dcs_view *v, struct dcs_error *err);
 
-/* The canonical resource URI of a service/container/stack in c's family
- * and namespace. */
-void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid,
-             char *out, size_t len);
 /* A stack's uuid: derived from namespace and name, so every server agrees. */
 void dcs_stack_uuid(const char *ns, const char *name, char out[37]);
 
@@ -303,18 +90,6 @@ int dcs_stacks_collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err);
 /* Does the stack state table (stack.md) allow verb (start, stop, redeploy,
  * terminate) in state?  Otherwise 400 naming the state. */
 int dcs_stack_allowed(const char *verb, const char *state, struct dcs_error *err);
-/* POST (stack NULL), PATCH, DELETE, start/stop/redeploy and export of
- * the stack object `stack` (stackwrite.c). */
-int dcs_stack_write(struct dcs_ctx *c, const json_t *stack, struct dcs_error *err);
-/* GET .../stack/<uuid>/export/: the stack as a stackfile (stackexport.c). */
-int dcs_stack_export(struct dcs_ctx *c, const json_t *stack, struct dcs_error *err);
-
-int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err);
-int dcs_containers_route(struct dcs_ctx *c, struct dcs_error *err);
-int dcs_nodes_route(struct dcs_ctx *c, struct dcs_error *err);
-int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err);
-int dcs_actions_route(struct dcs_ctx *c, struct dcs_error *err);
-
 /* ==================== lifecycle ==================== */
 
 /* The lifecycle label of an Engine service, parsed (new object). */
@@ -373,6 +148,10 @@ const char *dcs_action_outcome(const struct dcs_outcome_in *in, json_t *reasons)
  * terminate.  Never fails the request: a failed record is logged. */
 void dcs_action_record(struct dcs_ctx *c, const char *kind, const char *object_uuid,
                        const char *object_uri, json_t *extra);
+/* Every action with uuid (NULL: every one) the caller may see, in its
+ * grants: done records override pending ones, and each pending one is
+ * settled as it stands (new array), or NULL. */
+json_t *dcs_actions_load(struct dcs_ctx *c, const char *uuid, struct dcs_error *err);
 /* Settle the action uuid as a reader of it would (in c->req->grants):
  * once it has ended, its done record is written.  *state (may be NULL)
  * gets "In progress", "Success", "Failed", or "" when there is none. */
@@ -408,6 +187,10 @@ void dcs_action_recorded(struct dcs_ctx *c, const char *kind, const char *object
  * (new), cached. */
 json_t *dcs_image_env(struct dcs_ctx *c, const char *image);
 
+/* The server secret for service tokens, created on the swarm on first use. */
+int dcs_token_secret(struct dcs_ctx *c, char *out, size_t len, struct dcs_error *err);
+
+
 /* ==================== records on the swarm ==================== */
 
 /* The label filters that select records of `kind` (of namespace ns, of
@@ -430,12 +213,6 @@ int dcs_record_put(struct dcs_ctx *c, const char *name, json_t *labels_new,
 /* The POST /configs/create body of that config (new), NULL without memory;
  * labels are stolen either way. */
 json_t *dcs_record_spec(const char *name, json_t *labels_new, const json_t *data);
-/* t as an Engine timestamp "2024-01-02T03:04:05Z". */
-void dcs_engine_time(time_t t, char out[40]);
-/* A page already cut: objects (stolen), total before paging. */
-int dcs_reply_page(struct dcs_req *r, json_t *objects_new, long total, long limit,
-                   long offset);
-
 /* ==================== names and networks (netnames.c) ==================== */
 
 #define DCS_SWARM_NAME_MAX 63
@@ -477,15 +254,5 @@ void dcs_keep_link_networks(json_t *spec, const json_t *old);
 /* Was the network `name` seen on the swarm lately (a cache of inspects)? */
 bool dcs_network_known(const char *name, time_t now);
 void dcs_network_seen(const char *name, time_t now);
-
-/* ==================== the server ==================== */
-
-int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err);
-
-/* One log line (stderr). */
-void dcs_http_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The server secret for service tokens, created on the swarm on first use. */
-int dcs_token_secret(struct dcs_ctx *c, char *out, size_t len, struct dcs_error *err);
 
 #endif
