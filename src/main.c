@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const struct dcs_cmd *const commands[] = {
     &dcs_cmd_translate,

@@ -8,7 +8,7 @@
  * sees it end writes "dcswarm-action-<uuid>-done" with the end date and
  * the outcome, so that every server answers the same from then on, and
  * removes the first.  `docker-cloud ... --sync` polls until Success or
- * Failed.  The resource is actions.c; the log, actionlog.c.
+ * Failed.  The resource is actions.c; the log, stream_action_logs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "http/model.h"
 #include "swarm/swarm.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 static const char *action_name(const char *kind)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "http/resources.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 
 static void datetime(json_t *obj, const char *field, const json_t *engine_time)
 {

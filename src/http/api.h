@@ -7,10 +7,11 @@
  *   L0 serve.h      the settings and entry points (cmd_serve.c)
  *   L1 api.h        route.c auth.c reply.c ctx.c log.c edge.c
  *   L2 model.h      view.c records.c lifecycle.c outcome.c action_model.c
- *                   netnames.c cache.c service_object.c stack_model.c
+ *                   names.c image_env.c service_object.c stack_model.c
  *   L3 resources.h  services.c containers.c nodes.c stacks.c stackwrite.c
  *                   stackexport.c actions.c
- *   L4 streams.h    ws.c sconn.c streamlog.c eventhub.c evmap.c actionlog.c
+ *   L4 streams.h    ws.c stream_conn.c stream_logs.c stream_events.c
+ *                   stream_event_map.c stream_action_logs.c
  *   L5 pool.h       dispatch.c worker.c server.c
  * A call goes down the same way: a model file never calls a resource,
  * a resource never a stream; the server reaches the resources and the
@@ -36,7 +37,7 @@
  * Nothing is kept between requests but the keys and caches of what the
  * engine said (image environments), the service ID a uuid was last found
  * at (checked on every read) and the parsed elements of list answers (used
- * only for the same bytes, swarm/memo.c): the swarm is the only store.
+ * only for the same bytes, swarm/list_cache.c): the swarm is the only store.
  *
  * Library code: never prints except through dcs_http_log (stderr, one line
  * per request, never a key).  Ownership as in jansson.
@@ -50,7 +51,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "http/serve.h"
 #include "swarm/swarm.h"
 #include "util/ids.h"

@@ -11,7 +11,7 @@
 
 #include "http/resources.h"
 #include "swarm/swarm.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 static const char *task_state(const json_t *t)

@@ -14,7 +14,7 @@
 
 #include "http/pool.h"
 #include "http/resources.h"
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "http/streams.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "http/model.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
 

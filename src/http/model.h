@@ -8,7 +8,7 @@
 #define DCS_MODEL_H
 
 #include "http/api.h"
-#include "linkalias.h"
+#include "apply/link_aliases.h"
 
 /* Labels and names of the records dcswarm keeps on the swarm as configs. */
 #define DCS_LABEL_KIND "dcswarm.kind"
@@ -213,7 +213,7 @@ int dcs_record_put(struct dcs_ctx *c, const char *name, json_t *labels_new,
 /* The POST /configs/create body of that config (new), NULL without memory;
  * labels are stolen either way. */
 json_t *dcs_record_spec(const char *name, json_t *labels_new, const json_t *data);
-/* ==================== names and networks (netnames.c) ==================== */
+/* ==================== names and networks (names.c) ==================== */
 
 #define DCS_SWARM_NAME_MAX 63
 

@@ -9,7 +9,7 @@
 
 #include "http/resources.h"
 #include "swarm/swarm.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 static void datetime(json_t *obj, const char *field, const json_t *engine_time)

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "http/model.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 struct slot {

@@ -12,7 +12,7 @@
 
 #include "http/model.h"
 #include "swarm/swarm.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 json_t *dcs_record_decode(const json_t *config)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "swarm/engine.h"
 
 #define DCS_HTTP_DEFAULT_PORT 8080

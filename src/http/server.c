@@ -5,7 +5,7 @@
  * The loop thread only reads requests and writes answers; the work is done
  * by the pool (worker.c).  A Stream API request (logs, events) goes through
  * the pool like any other (auth, namespace, the object looked up); when the
- * worker accepted it, deliver() hands its connection to sconn.c instead of
+ * worker accepted it, deliver() hands its connection to stream_conn.c instead of
  * answering.  --stream-listen adds a listener that serves only those.
  */
 #include <signal.h>

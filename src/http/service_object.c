@@ -12,7 +12,7 @@
 
 #include "http/model.h"
 #include "swarm/swarm.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/translate.h"
 
 /* The image's own variables first, as Docker Cloud listed them, unless the
@@ -36,7 +36,7 @@ static void add_image_env(struct dcs_ctx *c, json_t *obj)
     json_decref(img);
 }
 
-/* linked_from_service from the label a REST service carries (netnames.c). */
+/* linked_from_service from the label a REST service carries (names.c). */
 static void linked_from_label(struct dcs_ctx *c, const char *text, json_t *obj)
 {
     json_t *label = json_loads(text, 0, NULL), *from = json_array(), *f;

@@ -426,7 +426,7 @@ static bool names_others(const json_t *body)
 }
 
 /* "<ns>_<name>" on the swarm, on the namespace's network, answering to
- * its Docker Cloud name there (netnames.c). */
+ * its Docker Cloud name there (names.c). */
 static int name_and_network(struct dcs_ctx *c, json_t *spec, const char *name,
                             struct dcs_error *err)
 {
@@ -627,7 +627,7 @@ static void own_network(struct dcs_ctx *c, const struct dcs_view *v, const json_
     /* A view of the service alone has its label to go by. */
     json_t *from = v->one && label ? json_loads(label, 0, NULL)
                                    : dcs_links_to(v->services, uuid, uuid, canon);
-    /* What its stack gave it stays (linkalias.h). */
+    /* What its stack gave it stays (link_aliases.h). */
     json_t *aliases = dcs_aliases(now, dcs_label(svc, DCS_LABEL_NAME), from);
 
     dcs_spec_network(spec, c->req->ns, aliases, from);

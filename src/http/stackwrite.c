@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
+#include "apply/apply.h"
 #include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"

@@ -3,15 +3,18 @@
  * and Docker Cloud events, over WebSocket (RFC 6455, framed by wslay) or,
  * without an upgrade, as chunked newline-delimited JSON.
  *
- *   ws.c         pure pieces: the upgrade check, Sec-WebSocket-Accept, the
- *                wslay glue over two evbuffers, log messages
- *   sconn.c      the connection taken over from evhttp (the one hand-over
- *                point), on the loop thread: the 101 or chunked head, the
- *                bounded queue producers push into, close, shutdown
- *   streamlog.c  logs: resolved on a worker, then read by one thread per
- *                stream from the engine's log stream
- *   evmap.c      engine events -> Docker Cloud event objects (pure)
- *   eventhub.c   one engine event stream shared by every events client
+ *   ws.c                  pure pieces: the upgrade check, Sec-WebSocket-Accept,
+ *                         the wslay glue over two evbuffers, log messages
+ *   stream_conn.c         the connection taken over from evhttp (the one
+ *                         hand-over point), on the loop thread: the 101 or
+ *                         chunked head, the bounded queue producers push
+ *                         into, close, shutdown
+ *   stream_logs.c         logs: resolved on a worker, then read by one thread
+ *                         per stream from the engine's log stream
+ *   stream_action_logs.c  an action's log, re-settled while it is followed
+ *   stream_event_map.c    engine events -> Docker Cloud event objects (pure)
+ *   stream_events.c       one engine event stream shared by every events
+ *                         client
  *
  * Threads: a stream connection (struct dcs_sconn) belongs to the loop
  * thread; its producer (a log thread, or the event hub) only pushes
@@ -36,9 +39,9 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "http/model.h"
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "swarm/stream.h"
 
 #define DCS_SCONN_QUEUE_MAX (256 * 1024)
@@ -111,7 +114,7 @@ void dcs_log_message(struct dcs_jbuf *b, const char *source,
 /* The notice a log stream gets after dropped lines. */
 void dcs_log_drop_notice(struct dcs_jbuf *b, size_t dropped, long long now_s);
 
-/* ==================== events (evmap.c, pure) ==================== */
+/* ==================== events (stream_event_map.c, pure) ==================== */
 
 /* What the hub learned about one engine event, to make one Docker Cloud
  * event of. */
@@ -161,7 +164,7 @@ bool dcs_event_match(const json_t *event, const char *ev_ns, const char *ns,
 /* The event of type "error" a client gets after dropped events. */
 json_t *dcs_event_drop_notice(size_t dropped, long long now_ns);
 
-/* ==================== stream connections (sconn.c) ==================== */
+/* ==================== stream connections (stream_conn.c) ==================== */
 
 struct dcs_sconn;
 struct dcs_streams;
@@ -181,7 +184,7 @@ struct dcs_stream_plan {
     char tail[32];              /* "" = all */
     char since[64];             /* "" = none */
     json_t *names;              /* task ID -> container name */
-    /* an action's log (actionlog.c): target is the action's uuid */
+    /* an action's log (stream_action_logs.c): target is the action's uuid */
     bool action;
     json_t *grants;             /* the namespaces the caller may reach */
     char user[DCS_ROUTE_LEN];

@@ -109,7 +109,7 @@ static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 }
 
 /* The output buffer takes everything: what bounds it is that messages are
- * framed only while it is short (sconn.c). */
+ * framed only while it is short (stream_conn.c). */
 static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
                        int flags, void *arg)
 {

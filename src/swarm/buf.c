@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 
 void dcs_buf_init(struct dcs_buf *b, size_t max)
 {

@@ -1,7 +1,7 @@
 /*
  * engine.c - the engine handle: creation, clones, cancellation, the test
  * hook.  One curl easy handle per engine handle, so each handle keeps one
- * connection for all its requests (transfer.c), plus, once concurrent
+ * connection for all its requests (request.c), plus, once concurrent
  * reads were asked for, a few more under a multi handle.
  */
 #include "swarm/engine.h"

@@ -34,7 +34,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "swarm/stream.h"   /* DCS_STOP */
 
 /* The newest Engine API this code knows; a newer engine is spoken to in it. */

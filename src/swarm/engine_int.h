@@ -11,7 +11,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "swarm/engine.h"
 
 /* A response body larger than this is refused (500 services are ~2 MB). */
@@ -40,10 +40,10 @@ struct dcs_engine {
     CURLM *multi;
     struct dcs_engine *par[SW_PAR_MAX];
     struct dcs_engine *parent;
-    struct sw_memo *memo;       /* shared reads (memo.c), made on first use */
+    struct sw_memo *memo;       /* shared reads (list_cache.c), made on first use */
 };
 
-/* ==================== memo.c ==================== */
+/* ==================== list_cache.c ==================== */
 
 struct sw_memo;
 

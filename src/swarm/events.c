@@ -1,7 +1,7 @@
 /*
  * events.c - GET /events followed for as long as the caller wants, through
  * broken connections: each reconnect asks the engine to replay from just
- * before the last event delivered (dedupe.c) and skips what was delivered.
+ * before the last event delivered (events_replay.c) and skips what was delivered.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "swarm/buf.h"
 
 /* Returned by streams, decoders and callbacks: stop, without an error. */

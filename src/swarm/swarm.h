@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "swarm/engine.h"
 #include "swarm/stream.h"
 

@@ -13,8 +13,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "error.h"
-#include "jsonw.h"
+#include "util/error.h"
+#include "util/jsonw.h"
 #include "translate/normalize.h"
 #include "translate/translate.h"
 

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/fields.h"
 #include "translate/normalize.h"
-#include "translate/strmap.h"
+#include "util/strmap.h"
 
 static const char *target_name(const char *name, const char *to, char *buf, size_t len)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/fields.h"
 #include "translate/interp.h"
 #include "translate/normalize.h"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 
 /* Bytes of a string value quoted in an error message. */
 #define QUOTE_MAX 60

@@ -30,7 +30,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 
 int dcs_interpolate(json_t *doc, const json_t *env, const char *service,
                     const char *path, json_t *warnings, struct dcs_error *err);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/fields.h"
 
 /* Bytes of a variable name, of a prefix, of a "proto://host:port" value:

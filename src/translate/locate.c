@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/translate.h"
 
 #define MAX_DEPTH 64 /* deeper than any Docker Cloud field: the path stops there */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/interp.h"
 #include "translate/schema.h"
 #include "translate/shellwords.h"

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 
 enum dcs_api_kind { DCS_API_CREATE, DCS_API_PATCH, DCS_API_OBJECT };
 

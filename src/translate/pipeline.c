@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/fields.h"
-#include "translate/strmap.h"
+#include "util/strmap.h"
 
 /* ---- the services of a stack, on several threads ---------------------
  * The services are cut into chunks of FWD_CHUNK in a row (a link target is

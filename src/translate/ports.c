@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "translate/fields.h"
-#include "translate/strmap.h"
+#include "util/strmap.h"
 
 static bool host_net(const struct fwd *f)
 {

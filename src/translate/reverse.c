@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/fields.h"
 
 static json_t *parse_label(const json_t *labels, const char *key, json_t *dflt)

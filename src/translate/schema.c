@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 #include "translate/schema_data.h"
 
 #define FOUND_MAX 60         /* bytes of a found value quoted in a message */

@@ -52,7 +52,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 
 /* The parsed schema named `name` (e.g. "service-create"), borrowed; NULL
  * with err set if no such schema or it does not parse. */

@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 
 json_t *dcs_shell_split(const char *s, struct dcs_error *err);
 /* What dcs_shell_split refuses, without making the words. */

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "error.h"
+#include "util/error.h"
 
 /* "80", 80, "8080:80", "53/udp", "4500:4500/udp" -> {"protocol", "inner_port",
  * "outer_port" (int or null), "published"}.  `published` says whether the

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 
 /* Labels dcswarm keeps on swarm services (DESIGN.md §1). */
 #define DCS_LABEL_UUID "dcswarm.uuid"

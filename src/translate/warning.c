@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "util/jsonw.h"
 
 /* Messages are capped as they always were: a longer one is cut. */
 #define MESSAGE_MAX 1024

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "util/error.h"
 
 char *dcs_yaml_emit(const json_t *doc, struct dcs_error *err);
 

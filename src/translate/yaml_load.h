@@ -42,7 +42,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 
 json_t *dcs_yaml_load(const char *text, size_t len, struct dcs_error *err);
 

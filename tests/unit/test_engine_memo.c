@@ -1,8 +1,8 @@
 /*
- * test_engine_memo.c - list answers parsed element by element (memo.c):
+ * test_engine_memo.c - list answers parsed element by element (list_cache.c):
  * the same value as a whole parse, elements with the same bytes shared,
  * any changed byte parsed anew, and what is not a well-formed array left
- * to the whole parse (transfer.c parses it whole for the error).
+ * to the whole parse (request.c parses it whole for the error).
  */
 #include <setjmp.h>
 #include <stdarg.h>

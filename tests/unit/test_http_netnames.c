@@ -1,5 +1,5 @@
 /* dcswarm serve: swarm names and link aliases of REST services
- * (netnames.c), and the tokens of services with the global role. */
+ * (names.c), and the tokens of services with the global role. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

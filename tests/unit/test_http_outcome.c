@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "http/model.h"
-#include "translate/datetime.h"
+#include "util/datetime.h"
 
 /* The action started at T0; times are seconds after it. */
 #define T0 "2026-12-06T10:00:00Z"

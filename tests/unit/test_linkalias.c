@@ -1,5 +1,5 @@
 /* The aliases a service answers to, from its stack and from REST links
- * (linkalias.c): apply keeps what REST links gave, serve keeps what the
+ * (link_aliases.c): apply keeps what REST links gave, serve keeps what the
  * stack gave. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "linkalias.h"
+#include "apply/link_aliases.h"
 
 #define LINKED "[{\"from\":\"u1\",\"name\":\"database\"},{\"from\":\"u2\",\"name\":\"pg\"}]"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "translate/datetime.h"
+#include "util/datetime.h"
 #include "translate/fields.h"
 #include "translate/translate.h"
 

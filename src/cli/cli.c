@@ -1,0 +1,214 @@
+/* cli.c - what the commands share: files, environment, messages. */
+#include "cli/cli.h"
+#include "translate/translate.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+extern char **environ;
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define MAX_INPUT (256u * 1024u * 1024u)
+
+char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    char *buf = NULL, *p;
+    size_t cap = 0, n = 0, got;
+    struct stat st;
+
+    if (!f) {
+        dcs_error_set(err, NULL, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    /* A file's size known, its text is read in one go into one buffer of
+     * that size (growing one in steps copies and faults it in again). */
+    if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uintmax_t)st.st_size <= MAX_INPUT)
+        cap = (size_t)st.st_size + 65536 + 1;
+    if (cap && (buf = aligned_alloc(HUGE_PAGE, (cap + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE)))
+        madvise(buf, cap, MADV_HUGEPAGE); /* faulted in 2 MB at a time */
+    else
+        cap = 0;
+    do {
+        if (n + 65536 + 1 > cap) {
+            cap = cap ? cap * 2 : 131072;
+            if (cap > MAX_INPUT + 65536 + 1 || !(p = realloc(buf, cap))) {
+                dcs_error_set(err, NULL, "'%s' is larger than %u MB", path,
+                              MAX_INPUT >> 20);
+                goto fail;
+            }
+            buf = p;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        dcs_error_set(err, NULL, "cannot read '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    buf[n] = 0;
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    if (f != stdin)
+        fclose(f);
+    return NULL;
+}
+
+json_t *dcs_environ_json(void)
+{
+    json_t *env = json_object();
+    char **e;
+
+    for (e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        char name[4096];
+        if (!eq || (size_t)(eq - *e) >= sizeof(name))
+            continue;
+        memcpy(name, *e, (size_t)(eq - *e));
+        name[eq - *e] = 0;
+        json_object_set_new(env, name, json_string(eq + 1));
+    }
+    return env;
+}
+
+void dcs_print_error(const char *source, const struct dcs_error *err)
+{
+    if (err->line > 0 && err->path[0])
+        fprintf(stderr, "dcswarm: %s:%d:%d: %s: %s\n", source, err->line, err->column,
+                err->path, err->text);
+    else if (err->line > 0)
+        fprintf(stderr, "dcswarm: %s:%d:%d: %s\n", source, err->line, err->column,
+                err->text);
+    else if (err->path[0])
+        fprintf(stderr, "dcswarm: %s:%s: %s\n", source, err->path, err->text);
+    else
+        fprintf(stderr, "dcswarm: %s: %s\n", source, err->text);
+}
+
+void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
+{
+    struct dcs_jbuf lines = {0};
+    const json_t *w;
+    size_t i;
+
+    if (as_json) {
+        json_dumpf(warnings, stderr, JSON_INDENT(2));
+        fputc('\n', stderr);
+        return;
+    }
+    /* stderr is unbuffered: one write for all lines, not one per line. */
+    dcs_warning_lines(&lines, source, warnings);
+    if (!lines.failed && lines.len)
+        fwrite(lines.data, 1, lines.len, stderr);
+    else if (lines.failed)
+        json_array_foreach(warnings, i, w)
+            fprintf(stderr, "%s:%s:%s: %s\n", source,
+                    json_string_value(json_object_get(w, "service")),
+                    json_string_value(json_object_get(w, "field")),
+                    json_string_value(json_object_get(w, "message")));
+    dcs_jbuf_release(&lines);
+}
+
+int dcs_warnings_lossy(const json_t *warnings)
+{
+    const json_t *w;
+    size_t i;
+
+    json_array_foreach(warnings, i, w) {
+        const char *c = json_string_value(json_object_get(w, "class"));
+        if (c && (!strcmp(c, "approximate") || !strcmp(c, "kept")))
+            return 1;
+    }
+    return 0;
+}
+
+int dcs_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+#define OUT_CHUNK (1u << 20)
+
+static void out_spill(struct dcs_out *o)
+{
+    if (o->hold || o->buf.len < OUT_CHUNK)
+        return;
+    if (fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
+        o->failed = 1;
+    o->buf.len = 0;
+}
+
+void dcs_out_write(struct dcs_out *o, const char *data, size_t len)
+{
+    dcs_jbuf_append(&o->buf, data, len);
+    o->failed |= o->buf.failed;
+}
+
+void dcs_out_puts(struct dcs_out *o, const char *s)
+{
+    dcs_out_write(o, s, strlen(s));
+}
+
+void dcs_out_json(struct dcs_out *o, const json_t *v, int indent)
+{
+    dcs_json_write(&o->buf, v, 2, indent);
+    o->failed |= o->buf.failed;
+    out_spill(o);
+}
+
+void dcs_out_text(struct dcs_out *o, const char *text, size_t len)
+{
+    dcs_out_write(o, text, len);
+    out_spill(o);
+}
+
+int dcs_out_flush(struct dcs_out *o)
+{
+    if (!o->failed && o->buf.len &&
+        fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
+        o->failed = 1;
+    o->buf.len = 0;
+    if (fflush(o->to))
+        o->failed = 1;
+    return o->failed ? DCS_ERR : DCS_OK;
+}
+
+void dcs_out_release(struct dcs_out *o)
+{
+    dcs_jbuf_release(&o->buf);
+}
+
+int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a)
+{
+    int f;
+
+    switch (c) {
+    case 'f': a->file = arg; return 1;
+    case 's': a->opts.stack = arg; return 1;
+    case 'S': a->strict = 1; return 1;
+    case 'n': a->opts.namespace_ = arg; return 1;
+    case 'I': a->no_interpolate = 1; return 1;
+    case 'i':
+        if ((f = dcs_input_format_parse(arg)) < 0) {
+            fprintf(stderr, "dcswarm %s: unknown input format '%s'\n", cmd, arg);
+            return -1;
+        }
+        a->opts.format = (enum dcs_input_format)f;
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+/*
+ * cli.h - the dcswarm commands.  One file per command (cmd_<name>.c), each
+ * exporting a `const struct dcs_cmd`; main.c holds the table.
+ *
+ * Exit statuses shared by all commands.
+ */
+#ifndef DCS_CLI_H
+#define DCS_CLI_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/error.h"
+#include "util/jsonw.h"
+#include "translate/translate.h"
+
+enum {
+    DCS_EXIT_OK = 0,
+    DCS_EXIT_INVALID = 1,   /* invalid input, or an operation failed */
+    DCS_EXIT_USAGE = 2,     /* bad command line */
+    DCS_EXIT_STRICT = 3,    /* --strict refused a lossy field */
+    DCS_EXIT_ENGINE = 4,    /* the engine is unreachable */
+    DCS_EXIT_NOT_MANAGER = 5 /* the engine is not a swarm manager */
+};
+
+struct dcs_cmd {
+    const char *name;
+    const char *summary;
+    const char *usage; /* full help text */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct dcs_cmd dcs_cmd_translate;
+extern const struct dcs_cmd dcs_cmd_fields;
+extern const struct dcs_cmd dcs_cmd_apply;
+extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys;
+
+/* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer. */
+char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err);
+
+/* The process environment as a JSON object (for stackfile interpolation). */
+json_t *dcs_environ_json(void);
+
+/* Print "dcswarm: <source>:<where>: <text>" for an error. */
+void dcs_print_error(const char *source, const struct dcs_error *err);
+
+/* Print warnings as "<source>:<service>:<field>: <message>" lines, or as
+ * one JSON document when as_json. */
+void dcs_print_warnings(const char *source, const json_t *warnings, int as_json);
+
+/*
+ * A buffered writer for large outputs: JSON is dumped through jansson's
+ * callback into the buffer (not one fwrite per token), and the buffer goes
+ * to `to` whenever it passes 1 MB, or only at dcs_out_flush when hold is set
+ * (--strict must see every warning before anything is written).
+ */
+struct dcs_out {
+    FILE *to;
+    int hold;
+    int failed;
+    struct dcs_jbuf buf;
+};
+
+void dcs_out_write(struct dcs_out *o, const char *data, size_t len);
+void dcs_out_puts(struct dcs_out *o, const char *s);
+/* Dump v (JSON_INDENT(2) | JSON_SORT_KEYS), every line after the first
+ * indented by `indent` more spaces, as if v sat that deep in a document. */
+void dcs_out_json(struct dcs_out *o, const json_t *v, int indent);
+/* Append JSON text as dcs_out_json would have written it. */
+void dcs_out_text(struct dcs_out *o, const char *text, size_t len);
+int dcs_out_flush(struct dcs_out *o);
+void dcs_out_release(struct dcs_out *o);
+
+/* Is any warning of class "approximate" or "kept" (what --strict refuses)? */
+int dcs_warnings_lossy(const json_t *warnings);
+
+/* What translate and apply share: the stack they read and how.  Their
+ * getopt_long rows start with DCS_STACK_OPTIONS, and each option of them
+ * goes to dcs_stack_option. */
+struct dcs_stack_args {
+    const char *file;
+    int strict, no_interpolate;
+    struct dcs_translate_opts opts;
+};
+#define DCS_STACK_OPTIONS                                                           \
+    {"file", required_argument, NULL, 'f'}, {"stack", required_argument, NULL, 's'}, \
+    {"strict", no_argument, NULL, 'S'}, {"namespace", required_argument, NULL, 'n'}, \
+    {"input-format", required_argument, NULL, 'i'},                                  \
+    {"no-interpolate", no_argument, NULL, 'I'}
+/* Option c (its argument arg) of DCS_STACK_OPTIONS into a: 1 when taken,
+ * 0 when c is not one of them, -1 on a bad value (said on stderr as
+ * "dcswarm <cmd>: ..."). */
+int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a);
+
+/* Is argv[i] "--help" or "-h"? */
+int dcs_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,385 @@
+/* cmd_translate.c - dcswarm translate: stackfiles and API bodies to specs. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/json_pool.h"
+#include "util/jsonw.h"
+#include "translate/schema.h"
+#include "translate/translate.h"
+
+static const char usage_text[] =
+    "usage: dcswarm translate [-f FILE|-] [-o spec|compose|cloud] [--stack NAME]\n"
+    "                         [--strict] [--input-format FORMAT] [--namespace NS]\n"
+    "                         [--warnings-json] [--no-interpolate]\n"
+    "\n"
+    "Translate Docker Cloud services to Docker swarm.  The input is a stackfile\n"
+    "(docker-cloud.yml, tutum.yml, stackfile.yml) or Docker Cloud API JSON: a\n"
+    "create or PATCH body, a service object, a list export or a stack body.\n"
+    "Without -f, the first of docker-cloud.yml, docker-cloud.yaml, tutum.yml,\n"
+    "tutum.yaml, stackfile.yml in this directory or a parent is read.\n"
+    "\n"
+    "  -f, --file FILE        input file, - for standard input\n"
+    "  -o, --output FORMAT    spec     {\"networks\": [...], \"services\": [ServiceSpec]}\n"
+    "                                  for POST /networks/create, /services/create\n"
+    "                         compose  a compose file (3.8) for docker stack deploy\n"
+    "                         cloud    the Docker Cloud service objects these specs\n"
+    "                                  read back as (a list export)\n"
+    "      --stack NAME       name services <NAME>_<service> and label them with\n"
+    "                         the stack, as docker stack deploy does\n"
+    "      --strict           refuse (exit 3) when a field cannot be carried over\n"
+    "                         exactly (an approximate or kept warning)\n"
+    "      --input-format F   auto, stackfile, create, patch, service, list, stack\n"
+    "      --namespace NS     the Docker Cloud namespace (user or organisation)\n"
+    "      --warnings-json    print warnings on stderr as one JSON array\n"
+    "      --no-interpolate   do not replace ${VAR} in stackfiles\n"
+    "\n"
+    "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.  DCS_THREADS=N sets\n"
+    "the threads used (default: one per processor); the output is the same.\n"
+    "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
+
+struct translate_args {
+    struct dcs_stack_args in;
+    const char *output;
+    int warnings_json;
+};
+
+static int parse_args(int argc, char **argv, struct translate_args *a)
+{
+    static const struct option longopts[] = {
+        DCS_STACK_OPTIONS,
+        {"output", required_argument, NULL, 'o'},
+        {"warnings-json", no_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0}};
+    int c, taken;
+
+    a->output = "spec";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:", longopts, NULL)) != -1) {
+        if ((taken = dcs_stack_option("translate", c, optarg, &a->in)) < 0)
+            return -1;
+        if (taken)
+            continue;
+        switch (c) {
+        case 'o': a->output = optarg; break;
+        case 'w': a->warnings_json = 1; break;
+        default:
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dcswarm translate: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (strcmp(a->output, "spec") && strcmp(a->output, "compose") &&
+        strcmp(a->output, "cloud")) {
+        fprintf(stderr, "dcswarm translate: -o takes spec, compose or cloud, "
+                "not '%s'\n", a->output);
+        return -1;
+    }
+    return 0;
+}
+
+/* The docker-cloud CLI looked here and in every parent directory. */
+static char *find_stackfile(void)
+{
+    static const char *const names[] = {"docker-cloud.yml", "docker-cloud.yaml",
+                                        "tutum.yml", "tutum.yaml", "stackfile.yml"};
+    char dir[4096], path[4200];
+
+    if (!getcwd(dir, sizeof(dir)))
+        return NULL;
+    for (;;) {
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+            if (access(path, R_OK) == 0)
+                return strdup(path);
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            break;
+        *slash = 0;
+    }
+    return NULL;
+}
+
+static json_t *cloud_output(const json_t *result, const struct dcs_translate_opts *o,
+                            struct dcs_error *err)
+{
+    json_t *objects = json_array(), *spec, *svc, *obj;
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", o->namespace_, NULL, NULL, NULL};
+    size_t i;
+
+    json_array_foreach(json_object_get(result, "services"), i, spec) {
+        svc = json_pack("{s:O}", "Spec", spec);
+        obj = dcs_reverse(svc, &ctx, err);
+        json_decref(svc);
+        if (!obj) {
+            json_decref(objects);
+            return NULL;
+        }
+        json_array_append_new(objects, obj);
+    }
+    return json_pack("{s:{s:I, s:n, s:i, s:n, s:I}, s:o}", "meta", "limit",
+                     (json_int_t)json_array_size(objects), "next", "offset", 0,
+                     "previous", "total_count", (json_int_t)json_array_size(objects),
+                     "objects", objects);
+}
+
+/* -o compose and -o cloud need every spec at once. */
+static int write_whole(const struct translate_args *a, const json_t *entries,
+                       json_t *warnings, struct dcs_out *out, struct dcs_error *err)
+{
+    json_t *result = dcs_forward(entries, &a->in.opts, NULL, warnings, err), *doc;
+    char *text;
+    int rc = DCS_ERR;
+
+    if (!result)
+        return DCS_ERR;
+    if (!strcmp(a->output, "compose")) {
+        if ((text = dcs_compose_yaml(result, a->in.opts.stack, err))) {
+            dcs_out_puts(out, text);
+            free(text);
+            rc = DCS_OK;
+        }
+    } else if ((doc = cloud_output(result, &a->in.opts, err))) {
+        dcs_out_json(out, doc, 0);
+        dcs_out_puts(out, "\n");
+        json_decref(doc);
+        rc = DCS_OK;
+    }
+    json_decref(result);
+    return rc;
+}
+
+struct stream_ctx {
+    struct dcs_out *out;
+    const char *file;
+    json_t *warnings;
+    int print_now;
+    size_t n;
+    struct dcs_jbuf lines;  /* warning lines not yet written */
+};
+
+/* stderr is unbuffered: the lines of many services go out in one write. */
+#define LINES_CHUNK (64u * 1024u)
+
+static void flush_lines(struct stream_ctx *c)
+{
+    if (c->lines.len && !c->lines.failed)
+        fwrite(c->lines.data, 1, c->lines.len, stderr);
+    c->lines.len = 0;
+}
+
+/* The warnings so far, as they come, before the spec they came with. */
+static int emit_warnings(const struct dcs_spec_text *spec, void *data)
+{
+    struct stream_ctx *c = data;
+
+    if (c->print_now) {
+        if (json_array_size(c->warnings)) {
+            flush_lines(c);
+            dcs_print_warnings(c->file, c->warnings, 0);
+            json_array_clear(c->warnings);
+        }
+        dcs_jbuf_append(&c->lines, spec->warning_lines, spec->warning_len);
+        if (c->lines.failed) {
+            c->lines.failed = 0;
+            c->lines.len = 0;
+            fwrite(spec->warning_lines, 1, spec->warning_len, stderr);
+        } else if (c->lines.len >= LINES_CHUNK) {
+            flush_lines(c);
+        }
+    }
+    return DCS_OK;
+}
+
+static int emit_spec(const struct dcs_spec_text *spec, void *data)
+{
+    struct stream_ctx *c = data;
+
+    emit_warnings(spec, data);
+    dcs_out_puts(c->out, c->n++ ? ",\n    " : "[\n    ");
+    dcs_out_text(c->out, spec->text, spec->len);
+    return c->out->failed ? DCS_ERR : DCS_OK;
+}
+
+/* -o spec, one service at a time: the same bytes json_dumpf would give the
+ * whole {"networks", "services"} document, without holding it.  Printed as
+ * they come, the warnings are made into lines where they are made. */
+struct check_ctx {
+    const json_t *entries;
+    const struct dcs_translate_opts *opts;
+};
+
+static int check_all(void *data, struct dcs_error *err)
+{
+    const struct check_ctx *k = data;
+
+    return dcs_forward_check(k->entries, k->opts, err);
+}
+
+/* *refused: dcs_forward_check refused the input, and nothing was written
+ * (it runs while the first specs are made). */
+static int write_specs(const struct translate_args *a, const json_t *entries,
+                       json_t *warnings, struct dcs_out *out, int print_now,
+                       bool *refused, struct dcs_error *err)
+{
+    struct stream_ctx c = {out, a->in.file, warnings, print_now, 0, {0}};
+    struct check_ctx check = {entries, &a->in.opts};
+    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_spec, &c,
+                                check_all, &check, false};
+    json_t *nets = dcs_forward_networks(entries, &a->in.opts);
+    int rc;
+
+    dcs_out_puts(out, "{\n  \"networks\": ");
+    dcs_out_json(out, nets, 2);
+    json_decref(nets);
+    dcs_out_puts(out, ",\n  \"services\": ");
+    rc = dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, err);
+    *refused = how.gate_failed;
+    flush_lines(&c);
+    dcs_jbuf_release(&c.lines);
+    if (rc)
+        return DCS_ERR;
+    dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
+    if (print_now) {
+        dcs_print_warnings(a->in.file, warnings, 0);
+        json_array_clear(warnings);
+    }
+    return DCS_OK;
+}
+
+/* Input that translating would refuse (dcs_forward_check): nothing is
+ * written, but stderr is what it was when translating found the error,
+ * the warnings made up to it (those of the services before the refused
+ * one, and those it made before its error), then the error.  Translated
+ * once more for them, without output: it stops at that same error. */
+static void refused_warnings(const struct translate_args *a, const json_t *entries,
+                             json_t *warnings, int print_now)
+{
+    struct stream_ctx c = {NULL, a->in.file, warnings, print_now, 0, {0}};
+    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_warnings, &c,
+                                NULL, NULL, false};
+    struct dcs_error again;
+
+    dcs_error_clear(&again);
+    if (strcmp(a->output, "spec")) {
+        json_decref(dcs_forward(entries, &a->in.opts, NULL, warnings, &again));
+    } else {
+        dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, &again);
+        flush_lines(&c);
+        dcs_jbuf_release(&c.lines);
+    }
+}
+
+/* One thread per processor, or DCS_THREADS of them. */
+static int translate_threads(void)
+{
+    const char *want = getenv("DCS_THREADS");
+    long n = want && *want ? atol(want) : sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > DCS_MAX_THREADS ? DCS_MAX_THREADS : (int)n;
+}
+
+static int translate_command(int argc, char **argv)
+{
+    struct translate_args a = {0};
+    struct dcs_error err;
+    struct dcs_out out = {0};
+    json_t *warnings = json_array(), *env = NULL, *entries = NULL;
+    char *found = NULL, *text = NULL;
+    size_t len;
+    int rc = DCS_EXIT_INVALID, print_now, failed;
+    bool refused = false;
+
+    dcs_error_clear(&err);
+    if (parse_args(argc, argv, &a)) {
+        fputs(usage_text, stderr);
+        json_decref(warnings);
+        return DCS_EXIT_USAGE;
+    }
+    if (!a.in.file && !(a.in.file = found = find_stackfile())) {
+        fprintf(stderr, "dcswarm translate: no docker-cloud.yml, tutum.yml or "
+                "stackfile.yml here or in a parent directory; give one with -f\n");
+        json_decref(warnings);
+        return DCS_EXIT_USAGE;
+    }
+    a.in.opts.source = a.in.file;
+    /* A large stack is held as text until translated (specs only: the
+     * compose output keeps the order of labels as written). */
+    a.in.opts.lean = !strcmp(a.output, "spec");
+    a.in.opts.threads = translate_threads();
+    if (!a.in.no_interpolate)
+        a.in.opts.env = env = dcs_environ_json();
+    /* --strict and --warnings-json need all warnings before any output. */
+    print_now = !a.in.strict && !a.warnings_json;
+    out.to = stdout;
+    out.hold = !print_now;
+    if (!(text = dcs_read_file(a.in.file, &len, &err)) ||
+        !(entries = dcs_load_services_unchecked(text, len, &a.in.opts, warnings, &err))) {
+        dcs_print_error(a.in.file, &err);
+        goto out;
+    }
+    free(text);
+    text = NULL;
+    /* Every error translating could meet, found before a spec is written:
+     * the specs are written as they are made. */
+    if (!strcmp(a.output, "spec"))
+        failed = write_specs(&a, entries, warnings, &out, print_now, &refused, &err);
+    else if (!(failed = refused = dcs_forward_check(entries, &a.in.opts, &err)))
+        failed = write_whole(&a, entries, warnings, &out, &err);
+    if (refused)
+        refused_warnings(&a, entries, warnings, print_now);
+    if (failed) {
+        dcs_print_warnings(a.in.file, warnings, 0);
+        dcs_print_error(a.in.file, &err);
+        goto out;
+    }
+    dcs_print_warnings(a.in.file, warnings, a.warnings_json);
+    if (a.in.strict && dcs_warnings_lossy(warnings)) {
+        fprintf(stderr, "dcswarm: %s: refused by --strict: the fields warned "
+                "about above cannot be carried over exactly\n", a.in.file);
+        rc = DCS_EXIT_STRICT;
+        goto out;
+    }
+    rc = dcs_out_flush(&out) ? DCS_EXIT_INVALID : DCS_EXIT_OK;
+    if (rc)
+        fprintf(stderr, "dcswarm: cannot write the output\n");
+out:
+    dcs_out_release(&out);
+    /* Ten thousand services are some 170,000 values to free one by one
+     * just before the process ends. */
+    if (!dcs_json_pool_active())
+        json_decref(entries);
+    json_decref(warnings);
+    json_decref(env);
+    free(text);
+    free(found);
+    return rc;
+}
+
+static int run_translate(int argc, char **argv)
+{
+    int rc;
+
+    /* The schemas are compiled once per process and kept: load them before
+     * the pool, so that it is empty, and released, at the end. */
+    dcs_schema_get("stackfile-service", NULL);
+    dcs_json_pool_begin();
+    rc = translate_command(argc, argv);
+    dcs_json_pool_end();
+    return rc;
+}
+
+const struct dcs_cmd dcs_cmd_translate = {
+    .name = "translate",
+    .summary = "translate stackfiles or Docker Cloud JSON to swarm specs or compose",
+    .usage = usage_text,
+    .run = run_translate,
+};

@@ -1,0 +1,152 @@
+/*
+ * stream_event_map.c - engine events as Docker Cloud events (dockercloud-events.md):
+ * which engine events make one, the object, its URIs and its state, and
+ * which clients get it.  Pure: the hub (stream_events.c) does the look-ups.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/streams.h"
+
+void dcs_event_uri(const char *type, const char *ns, const char *uuid, char *out,
+                   size_t len)
+{
+    if (!strcmp(type, "node"))
+        snprintf(out, len, "/api/infra/v1/node/%s/", uuid);
+    else if (!strcmp(type, "action"))
+        snprintf(out, len, "/api/audit/v1/action/%s/", uuid);
+    else
+        snprintf(out, len, "/api/app/v1/%s/%s/%s/", ns ? ns : "", type, uuid);
+}
+
+json_t *dcs_event_object(const struct dcs_evinfo *in, const char *event_uuid)
+{
+    char uri[512], when[32];
+    time_t t = (time_t)(in->time_ns / 1000000000LL);
+    struct tm tm;
+    json_t *parents = in->parents ? json_incref((json_t *)in->parents) : json_array();
+
+    dcs_event_uri(in->type, in->ns, in->uuid, uri, sizeof(uri));
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "type", in->type, "action",
+                     in->action, "parents", parents,
+                     "resource_uri", uri, "state", in->state ? in->state : "", "uuid",
+                     event_uuid, "datetime", when);
+}
+
+const char *dcs_event_action(const char *type, const char *action)
+{
+    static const struct { const char *type, *action, *dc; } map[] = {
+        {"service", "create", "create"}, {"service", "update", "update"},
+        {"service", "remove", "delete"},
+        {"node", "create", "create"}, {"node", "update", "update"},
+        {"node", "remove", "delete"},
+        {"container", "create", "create"}, {"container", "start", "update"},
+        {"container", "die", "update"}, {"container", "kill", "update"},
+        {"container", "destroy", "delete"},
+        {"config", "create", "create"},
+    };
+
+    if (!type || !action)
+        return NULL;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(map[i].type, type) && !strcmp(map[i].action, action))
+            return map[i].dc;
+    return NULL;
+}
+
+const char *dcs_event_container_state(const char *action)
+{
+    if (!strcmp(action, "create"))
+        return "Starting";
+    if (!strcmp(action, "start"))
+        return "Running";
+    if (!strcmp(action, "kill"))
+        return "Stopping";
+    if (!strcmp(action, "destroy"))
+        return "Terminated";
+    return "Stopped";
+}
+
+const char *dcs_event_task_state(const json_t *task)
+{
+    static const char *const starting[] = {"new", "pending", "assigned", "accepted",
+                                           "preparing", "ready", "starting", NULL};
+    const char *s = json_string_value(json_object_get(json_object_get(task, "Status"), "State"));
+    const char *desired = json_string_value(json_object_get(task, "DesiredState"));
+    bool wanted = desired && !strcmp(desired, "running");
+
+    if (s && !strcmp(s, "running"))
+        return wanted ? "Running" : "Stopping";
+    for (const char *const *a = starting; s && *a; a++)
+        if (!strcmp(s, *a))
+            return wanted ? "Starting" : "Stopping";
+    return "Stopped";
+}
+
+const char *dcs_event_node_state(const json_t *attributes)
+{
+    const char *s = json_string_value(json_object_get(attributes, "state.new"));
+
+    return s && strcmp(s, "ready") ? "Unreachable" : "Deployed";
+}
+
+/* Is one of the comma-separated values of list equal to s[0..n)? */
+static bool in_csv(const char *list, const char *s)
+{
+    size_t n = strlen(s);
+
+    while (*list) {
+        size_t len = strcspn(list, ",");
+        if (len == n && !strncmp(list, s, n))
+            return true;
+        list += len + (list[len] == ',');
+    }
+    return false;
+}
+
+static bool parents_match(const json_t *parents, const char *want)
+{
+    const json_t *p;
+    size_t i;
+
+    json_array_foreach(parents, i, p)
+        if (in_csv(want, json_string_value(p)))
+            return true;
+    return false;
+}
+
+bool dcs_event_match(const json_t *event, const char *ev_ns, const char *ns,
+                     const json_t *filter)
+{
+    const char *type = json_string_value(json_object_get(filter, "type"));
+    const char *object = json_string_value(json_object_get(filter, "object"));
+    const char *parents = json_string_value(json_object_get(filter, "parents"));
+
+    if (!parents)
+        parents = json_string_value(json_object_get(filter, "parent"));
+    if (ev_ns && strcmp(ev_ns, ns))
+        return false;
+    if (type && *type && !in_csv(type, json_string_value(json_object_get(event, "type"))))
+        return false;
+    if (object && *object &&
+        strcmp(object, json_string_value(json_object_get(event, "resource_uri"))))
+        return false;
+    return !parents || !*parents || parents_match(json_object_get(event, "parents"), parents);
+}
+
+json_t *dcs_event_drop_notice(size_t dropped, long long now_ns)
+{
+    struct dcs_evinfo in = {.type = "error", .action = "update", .uuid = "", .state = "",
+                            .time_ns = now_ns};
+    json_t *ev = dcs_event_object(&in, "");
+    char text[160];
+
+    snprintf(text, sizeof(text), "%zu event(s) dropped: this client reads more slowly than "
+             "events come", dropped);
+    json_object_set_new(ev, "resource_uri", json_string(""));
+    json_object_set_new(ev, "data", json_pack("{s:s}", "errorMessage", text));
+    return ev;
+}
