@@ -494,7 +494,7 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
         goto out;
     dcs_link_networks(spec, v.services, canon);
     id = dcs_service_create(c->eng, spec, NULL, err);
-    if (!id && strstr(err->text, "network") && strstr(err->text, "not found")) {
+    if (!id && err->code == DCS_E_NETWORK_NOT_FOUND) {
         /* The network was removed since ensure_network saw it (its cache
          * keeps a name DCS_NETWORK_TTL seconds), or is being removed: make
          * it again, once the old one is gone. */

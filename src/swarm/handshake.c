@@ -105,8 +105,7 @@ static int ask_version(struct dcs_engine *eng, json_t **answer,
 
     if (sw_request(eng, "GET", "/version", 0, NULL, answer, &e) == DCS_OK)
         return DCS_OK;
-    /* Go's answer to plain HTTP on a TLS port. */
-    if (e.status == 400 && strstr(e.text, "HTTPS server"))
+    if (e.code == DCS_E_TLS_EXPECTED)
         return dcs_error_status(err, 400, NULL,
                                 "the Docker engine at %s expects TLS (set "
                                 "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)",

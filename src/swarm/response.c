@@ -25,6 +25,23 @@ static const char *strip_grpc(const char *msg)
     return msg;
 }
 
+/* What the engine's answer means for a caller that acts on it; the one
+ * place its words are read. */
+static enum dcs_errc engine_code(long status, const char *text)
+{
+    if (strstr(text, "update out of sequence"))
+        return DCS_E_OUT_OF_SEQUENCE;
+    if (strstr(text, "network") && strstr(text, "not found"))
+        return DCS_E_NETWORK_NOT_FOUND;
+    if (status == 400 && strstr(text, "HTTPS server")) /* Go's answer on a TLS port */
+        return DCS_E_TLS_EXPECTED;
+    if (status == 404)
+        return DCS_E_NOT_FOUND;
+    if (status == 409)
+        return DCS_E_CONFLICT;
+    return DCS_E_NONE;
+}
+
 int sw_engine_error(struct dcs_error *err, long status, const char *body,
                     size_t len)
 {
@@ -48,7 +65,10 @@ int sw_engine_error(struct dcs_error *err, long status, const char *body,
                  text[n - 1] == ' '))
         text[--n] = '\0';
     json_decref(answer);
-    return dcs_error_status(err, (int)status, NULL, "%s", text);
+    dcs_error_status(err, (int)status, NULL, "%s", text);
+    if (err)
+        err->code = engine_code(status, text);
+    return DCS_ERR;
 }
 
 char *sw_object_path(const char *prefix, const char *id, const char *suffix,

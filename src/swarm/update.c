@@ -17,12 +17,10 @@
 #define BACKOFF_BASE_MS 10
 #define BACKOFF_CAP_MS 250
 
-/* The engine refused the update because its version was stale.  409 is
- * accepted too in case a later engine maps the error to a conflict. */
+/* The engine refused the update because its version was stale. */
 static int out_of_sequence(const struct dcs_error *e)
 {
-    return (e->status == 500 || e->status == 409) &&
-           strstr(e->text, "update out of sequence") != NULL;
+    return e->code == DCS_E_OUT_OF_SEQUENCE;
 }
 
 /* Put TaskTemplate.ForceUpdate back when change_fn dropped it: a lower

@@ -17,6 +17,7 @@ static int error_vset(struct dcs_error *err, int status, const char *path,
     if (!err)
         return DCS_ERR;
     err->status = status;
+    err->code = DCS_E_NONE;
     err->line = 0;
     err->column = 0;
     snprintf(err->path, sizeof(err->path), "%s", path ? path : "");

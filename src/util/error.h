@@ -26,8 +26,21 @@
 #define DCS_ERROR_PATH_LEN 256
 #define DCS_ERROR_TEXT_LEN 1024
 
+/* What a caller may act on, so that none reads `text` to decide: set
+ * where an error enters from outside (the engine's answers: swarm/
+ * response.c), DCS_E_NONE everywhere else. */
+enum dcs_errc {
+    DCS_E_NONE = 0,
+    DCS_E_NOT_FOUND,          /* the engine has no such object (404) */
+    DCS_E_CONFLICT,           /* a name or object exists already (409) */
+    DCS_E_OUT_OF_SEQUENCE,    /* an update with a stale version index */
+    DCS_E_NETWORK_NOT_FOUND,  /* a service names a network that is gone */
+    DCS_E_TLS_EXPECTED        /* plain HTTP sent to a TLS engine */
+};
+
 struct dcs_error {
     int status;
+    enum dcs_errc code;
     int line;
     int column;
     char path[DCS_ERROR_PATH_LEN];

@@ -557,9 +557,11 @@ static void test_engine_errors_pass_through(void **state)
     (void)state;
     assert_null(dcs_service_inspect(eng, "nope", &err));
     assert_int_equal(err.status, 404);
+    assert_int_equal(err.code, DCS_E_NOT_FOUND);
     assert_string_equal(err.text, "service nope not found");
     assert_null(dcs_service_create(eng, spec, NULL, &err));
     assert_int_equal(err.status, 409);
+    assert_int_equal(err.code, DCS_E_CONFLICT);
     assert_string_equal(err.text, "name conflicts with an existing object: "
                                   "service web already exists");
     assert_null(dcs_network_create(eng, spec, &err));
@@ -568,6 +570,7 @@ static void test_engine_errors_pass_through(void **state)
                                   "provided");
     assert_int_equal(dcs_config_remove(eng, "x", &err), DCS_ERR);
     assert_int_equal(err.status, 500);
+    assert_int_equal(err.code, DCS_E_NONE);
     assert_string_equal(err.text, "oops");
     json_decref(spec);
     dcs_engine_free(eng);
