@@ -11,7 +11,7 @@
  * Each writer recomputes its own part and takes the other's from these
  * labels, so a re-applied stack keeps the aliases REST links gave, and a
  * REST link added or dropped keeps the ones the stack gave (the swarm is
- * the only store: DESIGN.md §1, §3).
+ * the only store: docs/design.md §1, §3).
  *
  * Pure functions on Engine ServiceSpecs.  Ownership as in jansson: specs
  * are borrowed (and modified where the name says set/keep), results new.

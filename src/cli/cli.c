@@ -97,7 +97,7 @@ void dcs_print_error(const char *source, const struct dcs_error *err)
 
 void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
 {
-    struct dcs_jbuf lines = {0};
+    struct dcs_strbuf lines = {0};
     const json_t *w;
     size_t i;
 
@@ -116,7 +116,7 @@ void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
                     json_string_value(json_object_get(w, "service")),
                     json_string_value(json_object_get(w, "field")),
                     json_string_value(json_object_get(w, "message")));
-    dcs_jbuf_release(&lines);
+    dcs_strbuf_release(&lines);
 }
 
 int dcs_warnings_lossy(const json_t *warnings)
@@ -153,7 +153,7 @@ static void out_spill(struct dcs_out *o)
 
 void dcs_out_write(struct dcs_out *o, const char *data, size_t len)
 {
-    dcs_jbuf_append(&o->buf, data, len);
+    dcs_strbuf_append(&o->buf, data, len);
     o->failed |= o->buf.failed;
 }
 
@@ -188,7 +188,7 @@ int dcs_out_flush(struct dcs_out *o)
 
 void dcs_out_release(struct dcs_out *o)
 {
-    dcs_jbuf_release(&o->buf);
+    dcs_strbuf_release(&o->buf);
 }
 
 int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a)

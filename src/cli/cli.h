@@ -59,7 +59,7 @@ struct dcs_out {
     FILE *to;
     int hold;
     int failed;
-    struct dcs_jbuf buf;
+    struct dcs_strbuf buf;
 };
 
 void dcs_out_write(struct dcs_out *o, const char *data, size_t len);

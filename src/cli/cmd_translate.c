@@ -163,7 +163,7 @@ struct stream_ctx {
     json_t *warnings;
     int print_now;
     size_t n;
-    struct dcs_jbuf lines;  /* warning lines not yet written */
+    struct dcs_strbuf lines;  /* warning lines not yet written */
 };
 
 /* stderr is unbuffered: the lines of many services go out in one write. */
@@ -187,7 +187,7 @@ static int emit_warnings(const struct dcs_spec_text *spec, void *data)
             dcs_print_warnings(c->file, c->warnings, 0);
             json_array_clear(c->warnings);
         }
-        dcs_jbuf_append(&c->lines, spec->warning_lines, spec->warning_len);
+        dcs_strbuf_append(&c->lines, spec->warning_lines, spec->warning_len);
         if (c->lines.failed) {
             c->lines.failed = 0;
             c->lines.len = 0;
@@ -244,7 +244,7 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
     rc = dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, err);
     *refused = how.gate_failed;
     flush_lines(&c);
-    dcs_jbuf_release(&c.lines);
+    dcs_strbuf_release(&c.lines);
     if (rc)
         return DCS_ERR;
     dcs_out_puts(out, c.n ? "\n  ]\n}\n" : "[]\n}\n");
@@ -274,7 +274,7 @@ static void refused_warnings(const struct translate_args *a, const json_t *entri
     } else {
         dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, &again);
         flush_lines(&c);
-        dcs_jbuf_release(&c.lines);
+        dcs_strbuf_release(&c.lines);
     }
 }
 

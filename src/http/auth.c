@@ -1,7 +1,7 @@
 /*
  * auth.c - the keys file and the Authorization header.
  *
- *   USER:KEY[:NAMESPACE[,NAMESPACE...]]     (DESIGN.md §4)
+ *   USER:KEY[:NAMESPACE[,NAMESPACE...]]     (docs/design.md §4)
  *
  * KEY is the key itself or "sha256:<hex>".  Both are kept as the SHA-256 of
  * the key, so that every comparison is of 32 bytes, in constant time

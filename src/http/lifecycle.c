@@ -1,5 +1,5 @@
 /*
- * lifecycle.c - Docker Cloud's service state machine on swarm (DESIGN §3).
+ * lifecycle.c - Docker Cloud's service state machine on swarm (docs/design.md §3, §6).
  *
  * What swarm does not record lives in the dcswarm.lifecycle label, written
  * in the same update as the change it describes:
@@ -174,7 +174,7 @@ void dcs_lifecycle_fix(json_t *obj, const json_t *svc, const json_t *tasks, cons
     bool replicated = !json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"),
                                        "Global");
 
-    /* Derived on every read (lifecycle-anchors.md §5): transitional only
+    /* Derived on every read (docs/design.md §6): transitional only
      * while an action is in progress, and every action ends. */
     if (tasks && !(phase && !strcmp(phase, "terminated"))) {
         const char *state = in_transition(svc, tasks, nodes, lc, now);

@@ -77,7 +77,7 @@ json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v,
 const json_t *dcs_view_find(const struct dcs_view *v, const char *uuid,
                             bool *terminated, struct dcs_error *err);
 
-/* Created, not started (DESIGN.md §3): 0 replicas, or for a global service
+/* Created, not started (docs/design.md §3): 0 replicas, or for a global service
  * a constraint no node satisfies. */
 void dcs_spec_not_started(json_t *spec);
 /* Terminate the Engine service svc of view v: its Terminated record first
@@ -87,7 +87,7 @@ int dcs_service_terminate(struct dcs_ctx *c, const struct dcs_view *v, const jso
                           json_t **rec_out, struct dcs_error *err);
 /* Every stack of the request's namespace, as objects appended to out. */
 int dcs_stacks_collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err);
-/* Does the stack state table (stack.md) allow verb (start, stop, redeploy,
+/* Does the stack state table (docs/design.md §6) allow verb (start, stop, redeploy,
  * terminate) in state?  Otherwise 400 naming the state. */
 int dcs_stack_allowed(const char *verb, const char *state, struct dcs_error *err);
 /* ==================== lifecycle ==================== */
@@ -115,7 +115,7 @@ int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
 
 /* ==================== actions ==================== */
 
-/* The bounds of an action (outcome.c; lifecycle-anchors.md §4).  Running
+/* The bounds of an action (outcome.c; docs/design.md §5).  Running
  * containers count once they ran T_STABLE seconds (or the service's
  * UpdateConfig.Monitor); a task swarm cannot place fails it after T_PLACE;
  * N_LOOP failures of one container fail it; nothing lasts past T_MAX; a
@@ -243,7 +243,7 @@ int dcs_update_link_targets(struct dcs_ctx *c, const json_t *services, const cha
                             struct dcs_error *err);
 
 /* A service linking to a service of another network (a stack's) joins that
- * network too, so that the link alias resolves (DESIGN.md §3): attach spec
+ * network too, so that the link alias resolves (docs/design.md §3): attach spec
  * to the own network of each of canon's link targets in a stack (Engine
  * services of the namespace, borrowed) that spec is not on. */
 void dcs_link_networks(json_t *spec, const json_t *services, const json_t *canon);

@@ -15,7 +15,7 @@
  *    version index), as the batch translator does for a stack; the aliases
  *    the target's stack gave it stay (link_aliases.h);
  *  - a service linking to a service of a stack joins the stack's network
- *    too, where the alias is (DESIGN.md §3);
+ *    too, where the alias is (docs/design.md §3);
  *  - each REST service carries dcswarm.linked-from (the links to it, as
  *    [{"from": uuid, "name": alias}]), so reading one service needs no scan
  *    of its namespace.

@@ -1,6 +1,6 @@
 /*
  * outcome.c - when an action on a service ends, and why it failed
- * (../shared/research/lifecycle-anchors.md §4).  Pure: judged from one read
+ * (docs/design.md §5).  Pure: judged from one read
  * of the service, its tasks and the nodes, at a given time.
  *
  * Swarm never fails a deployment by itself: an unplaceable task stays

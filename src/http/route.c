@@ -105,7 +105,7 @@ int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *er
         return parse_tail(segs, 3, n, infra_types, true, rt, err);
     }
     if (!strcmp(segs[1], "audit")) {
-        /* Events and action logs carry the namespace (clients.md §5). */
+        /* Events and action logs carry the namespace (docs/design.md §8). */
         static const char *const audit[] = {"action", "events", NULL};
         rt->family = DCS_FAM_AUDIT;
         return parse_tail(segs, 3, n, audit, true, rt, err);

@@ -35,7 +35,7 @@ struct dcs_serve_config {
 
 struct dcs_auth;
 
-/* Load the keys file (DESIGN.md §4); a malformed line fails with its
+/* Load the keys file (docs/design.md §4); a malformed line fails with its
  * number.  secret (may be NULL) checks tokens issued to global services. */
 struct dcs_auth *dcs_auth_load(const char *path, struct dcs_error *err);
 void dcs_auth_free(struct dcs_auth *a);

@@ -19,7 +19,7 @@ void dcs_stack_uuid(const char *ns, const char *name, char out[37])
     dcs_uuid_for(ns, "dcswarm.stack", name, out);
 }
 
-/* One state for the services' states (lifecycle-anchors.md §6): a stack
+/* One state for the services' states (docs/design.md §6): a stack
  * follows its services on every read.  A stack has no Scaling. */
 static const char *stack_state(const json_t *states)
 {
@@ -109,7 +109,7 @@ done:
     return rc;
 }
 
-/* stack.md "Stack states", lenient as the service table is (lifecycle.c):
+/* docs/design.md §6, lenient as the service table is (lifecycle.c):
  * stop and terminate in every state but Terminated, start and redeploy also
  * after a failed action left the stack Starting or Redeploying.  Stop is
  * missing from the reference's Running row, but the clients send it there. */

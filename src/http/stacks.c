@@ -68,7 +68,7 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
     if (get && !*verb)
         return dcs_reply(r, 200, stack);
     if (strcmp(verb, "export")) {
-        /* The reference's table of what each state allows (stack.md). */
+        /* The reference's table of what each state allows (docs/design.md §6). */
         const char *what = *verb ? verb : !strcmp(r->method, "PATCH") ? "update" : "terminate";
         const char *state = json_string_value(json_object_get(stack, "state"));
         if (!strcmp(what, "update") ? !strcmp(state, "Terminating")

@@ -29,7 +29,7 @@ struct actionrun {
     bool connect;                 /* eng still has to negotiate (no proto) */
     json_t *sent;                 /* line -> true */
     char name[128];               /* "Service Start": the lines' source */
-    struct dcs_jbuf msg;
+    struct dcs_strbuf msg;
 };
 
 /* ==================== the request (worker) ==================== */
@@ -124,7 +124,7 @@ static void *action_main(void *arg)
     dcs_sconn_producer_done(run->s, NULL);
     dcs_engine_free(run->eng);
     json_decref(run->sent);
-    dcs_jbuf_release(&run->msg);
+    dcs_strbuf_release(&run->msg);
     dcs_stream_plan_free(run->plan);
     free(run);
     return NULL;

@@ -105,7 +105,7 @@ static void wake_locked(struct dcs_sconn *s)
 /* The notice of what was dropped, once the reader has caught up. */
 static void notice_locked(struct dcs_sconn *s)
 {
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     struct timespec now;
 
     clock_gettime(CLOCK_REALTIME, &now);
@@ -115,13 +115,13 @@ static void notice_locked(struct dcs_sconn *s)
         json_t *ev = dcs_event_drop_notice(s->dropped, (long long)now.tv_sec * 1000000000LL);
         char *text = json_dumps(ev, JSON_COMPACT);
         if (text)
-            dcs_jbuf_append(&b, text, strlen(text));
+            dcs_strbuf_append(&b, text, strlen(text));
         free(text);
         json_decref(ev);
     }
     if (!b.failed && b.len && !enqueue(s, b.data, b.len))
         s->dropped = 0;
-    dcs_jbuf_release(&b);
+    dcs_strbuf_release(&b);
 }
 
 int dcs_sconn_push(struct dcs_sconn *s, const char *msg, size_t len)

@@ -1,5 +1,5 @@
 /*
- * stream_event_map.c - engine events as Docker Cloud events (dockercloud-events.md):
+ * stream_event_map.c - engine events as Docker Cloud events (docs/design.md §7):
  * which engine events make one, the object, its URIs and its state, and
  * which clients get it.  Pure: the hub (stream_events.c) does the look-ups.
  */

@@ -34,7 +34,7 @@ struct logrun {
     struct dcs_engine *eng;       /* the stream's own, cancelled from the loop */
     struct dcs_engine *lookup;    /* tasks born while following */
     bool connect;                 /* eng still has to negotiate (no proto) */
-    struct dcs_jbuf msg;
+    struct dcs_strbuf msg;
 };
 
 void dcs_stream_plan_free(struct dcs_stream_plan *p)
@@ -330,7 +330,7 @@ static void *log_main(void *arg)
     free(last);
     dcs_engine_free(run->eng);
     dcs_engine_free(run->lookup);
-    dcs_jbuf_release(&run->msg);
+    dcs_strbuf_release(&run->msg);
     dcs_stream_plan_free(p);
     free(run);
     return NULL;

@@ -99,7 +99,7 @@ int dcs_ws_io(struct dcs_ws *w);
 
 /* s[0..n) as a JSON string (with its quotes), invalid UTF-8 bytes replaced
  * by U+FFFD so that every frame is valid text. */
-void dcs_json_string(struct dcs_jbuf *b, const char *s, size_t n);
+void dcs_json_string(struct dcs_strbuf *b, const char *s, size_t n);
 
 /*
  * One log message, exactly
@@ -108,11 +108,11 @@ void dcs_json_string(struct dcs_jbuf *b, const char *s, size_t n);
  * the engine's stderr and its own messages, else "stdout", N integer
  * seconds (the record's engine time, else now_s).
  */
-void dcs_log_message(struct dcs_jbuf *b, const char *source,
+void dcs_log_message(struct dcs_strbuf *b, const char *source,
                      const struct dcs_log_record *rec, long long now_s);
 
 /* The notice a log stream gets after dropped lines. */
-void dcs_log_drop_notice(struct dcs_jbuf *b, size_t dropped, long long now_s);
+void dcs_log_drop_notice(struct dcs_strbuf *b, size_t dropped, long long now_s);
 
 /* ==================== events (stream_event_map.c, pure) ==================== */
 

@@ -18,7 +18,7 @@
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* Clients send nothing but pings and closes; a bigger message is abuse. */
 #define WS_MAX_RECV (64 * 1024)
-#define APPEND_LIT(b, lit) dcs_jbuf_append((b), (lit), sizeof(lit) - 1)
+#define APPEND_LIT(b, lit) dcs_strbuf_append((b), (lit), sizeof(lit) - 1)
 
 /* ==================== the handshake ==================== */
 
@@ -206,13 +206,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-void dcs_json_string(struct dcs_jbuf *b, const char *s, size_t n)
+void dcs_json_string(struct dcs_strbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0;
 
-    dcs_jbuf_append(b, "\"", 1);
+    dcs_strbuf_append(b, "\"", 1);
     while (i < n) {
         unsigned char c = p[i];
         size_t len = c >= 0x20 && c != '"' && c != '\\' ? utf8_len(p + i, n - i) : 0;
@@ -223,36 +223,36 @@ void dcs_json_string(struct dcs_jbuf *b, const char *s, size_t n)
             i += len;
             continue;
         }
-        dcs_jbuf_append(b, s + i - run, run);
+        dcs_strbuf_append(b, s + i - run, run);
         run = 0;
         if (c == '"' || c == '\\') {
             esc[1] = (char)c;
-            dcs_jbuf_append(b, esc, 2);
+            dcs_strbuf_append(b, esc, 2);
         } else if (c == '\n' || c == '\r' || c == '\t') {
             esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-            dcs_jbuf_append(b, esc, 2);
+            dcs_strbuf_append(b, esc, 2);
         } else if (c < 0x20) {
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
-            dcs_jbuf_append(b, esc, 6);
+            dcs_strbuf_append(b, esc, 6);
         } else {
-            dcs_jbuf_append(b, "\\ufffd", 6);
+            dcs_strbuf_append(b, "\\ufffd", 6);
         }
         i++;
     }
-    dcs_jbuf_append(b, s + i - run, run);
-    dcs_jbuf_append(b, "\"", 1);
+    dcs_strbuf_append(b, s + i - run, run);
+    dcs_strbuf_append(b, "\"", 1);
 }
 
-static void append_int(struct dcs_jbuf *b, long long v)
+static void append_int(struct dcs_strbuf *b, long long v)
 {
     char num[32];
     int n = snprintf(num, sizeof(num), "%lld", v);
 
-    dcs_jbuf_append(b, num, (size_t)n);
+    dcs_strbuf_append(b, num, (size_t)n);
 }
 
-void dcs_log_message(struct dcs_jbuf *b, const char *source,
+void dcs_log_message(struct dcs_strbuf *b, const char *source,
                      const struct dcs_log_record *rec, long long now_s)
 {
     bool err = rec->stream == DCS_LOG_STDERR || rec->stream == DCS_LOG_SYSTEM;
@@ -280,10 +280,10 @@ void dcs_log_message(struct dcs_jbuf *b, const char *source,
     else
         APPEND_LIT(b, ",\"streamType\":\"stdout\",\"timestamp\":");
     append_int(b, rec->time_ns > 0 ? rec->time_ns / 1000000000LL : now_s);
-    dcs_jbuf_append(b, "}", 1);
+    dcs_strbuf_append(b, "}", 1);
 }
 
-void dcs_log_drop_notice(struct dcs_jbuf *b, size_t dropped, long long now_s)
+void dcs_log_drop_notice(struct dcs_strbuf *b, size_t dropped, long long now_s)
 {
     char text[160];
     struct dcs_log_record rec = {.stream = DCS_LOG_STDERR, .line = text};

@@ -17,12 +17,12 @@ void dcs_jsonsplit_init(struct dcs_jsonsplit *s, dcs_json_fn fn, void *ctx)
     memset(s, 0, sizeof(*s));
     s->fn = fn;
     s->ctx = ctx;
-    dcs_buf_init(&s->value, VALUE_MAX);
+    dcs_strbuf_init(&s->value, VALUE_MAX);
 }
 
 void dcs_jsonsplit_reset(struct dcs_jsonsplit *s)
 {
-    dcs_buf_clear(&s->value);
+    dcs_strbuf_clear(&s->value);
     s->depth = 0;
     s->in_string = 0;
     s->escape = 0;
@@ -30,7 +30,7 @@ void dcs_jsonsplit_reset(struct dcs_jsonsplit *s)
 
 void dcs_jsonsplit_release(struct dcs_jsonsplit *s)
 {
-    dcs_buf_release(&s->value);
+    dcs_strbuf_release(&s->value);
 }
 
 static int is_space(char c)
@@ -66,7 +66,7 @@ static int value_done(struct dcs_jsonsplit *s, struct dcs_error *err)
     json_t *v = json_loadb(s->value.data, s->value.len, 0, &jerr);
     int stop;
 
-    dcs_buf_clear(&s->value);
+    dcs_strbuf_clear(&s->value);
     if (!v)
         return dcs_error_status(err, 502, NULL,
                                 "the engine sent invalid JSON in a stream: %s",
@@ -83,7 +83,7 @@ static int value_done(struct dcs_jsonsplit *s, struct dcs_error *err)
 static int append(struct dcs_jsonsplit *s, const char *p, size_t n,
                   struct dcs_error *err)
 {
-    if (dcs_buf_append(&s->value, p, n) == DCS_OK)
+    if (dcs_strbuf_append(&s->value, p, n) == DCS_OK)
         return DCS_OK;
     if (s->value.len + n > s->value.max)
         return dcs_error_status(err, 502, NULL,

@@ -34,19 +34,19 @@ void dcs_logdemux_init(struct dcs_logdemux *d, enum dcs_log_format format,
     d->flags = flags;
     d->fn = fn;
     d->ctx = ctx;
-    dcs_buf_init(&d->pending, FRAME_MAX);
+    dcs_strbuf_init(&d->pending, FRAME_MAX);
 }
 
 void dcs_logdemux_reset(struct dcs_logdemux *d)
 {
     d->head_len = 0;
     d->frame_left = 0;
-    dcs_buf_clear(&d->pending);
+    dcs_strbuf_clear(&d->pending);
 }
 
 void dcs_logdemux_release(struct dcs_logdemux *d)
 {
-    dcs_buf_release(&d->pending);
+    dcs_strbuf_release(&d->pending);
 }
 
 /* Digits of s[0..n) as a number, or -1. */
@@ -195,7 +195,7 @@ static int frame_done(struct dcs_logdemux *d)
         rc = deliver(d, d->frame_stream, &px, p, (size_t)(nl - p), 0);
         p = nl + 1;
     }
-    dcs_buf_clear(&d->pending);
+    dcs_strbuf_clear(&d->pending);
     return rc;
 }
 
@@ -238,7 +238,7 @@ static int feed_mux(struct dcs_logdemux *d, const unsigned char *p, size_t len,
                 return DCS_ERR;
         } else {
             take = d->frame_left < len ? d->frame_left : len;
-            if (dcs_buf_append(&d->pending, p, take) != DCS_OK)
+            if (dcs_strbuf_append(&d->pending, p, take) != DCS_OK)
                 return dcs_error_status(err, 500, NULL, "out of memory");
             d->frame_left -= take;
             if (d->frame_left == 0) {
@@ -264,7 +264,7 @@ static int raw_line_done(struct dcs_logdemux *d, int partial)
         *--end = '\0';
     p = take_prefix(d, p, end, &px);
     rc = deliver(d, DCS_LOG_STDOUT, &px, p, (size_t)(end - p), partial);
-    dcs_buf_clear(&d->pending);
+    dcs_strbuf_clear(&d->pending);
     return rc;
 }
 
@@ -279,7 +279,7 @@ static int feed_raw(struct dcs_logdemux *d, const char *p, size_t len,
 
         if (full)
             take = room;
-        if (dcs_buf_append(&d->pending, p, take) != DCS_OK)
+        if (dcs_strbuf_append(&d->pending, p, take) != DCS_OK)
             return dcs_error_status(err, 500, NULL, "out of memory");
         p += take;
         len -= take;

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "swarm/buf.h"
+#include "util/strbuf.h"
 #include "swarm/engine.h"
 #include "swarm/engine_int.h"
 
@@ -24,7 +24,7 @@
 /* What one curl_easy_perform() collects. */
 struct transfer {
     struct dcs_engine *eng;
-    struct dcs_buf body;        /* a normal answer, or any error answer */
+    struct dcs_strbuf body;        /* a normal answer, or any error answer */
     char content_type[128];
     time_t date;
     const struct dcs_stream_handler *handler;   /* NULL: normal request */
@@ -115,7 +115,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *p)
 
 static size_t keep_body(struct transfer *t, const char *buf, size_t len)
 {
-    if (dcs_buf_append(&t->body, buf, len) == DCS_OK)
+    if (dcs_strbuf_append(&t->body, buf, len) == DCS_OK)
         return len;
     t->refused = errno;
     return 0;
@@ -483,7 +483,7 @@ static int request(struct dcs_engine *eng, const char *method, const char *path,
 
     if (out)
         *out = NULL;
-    dcs_buf_init(&t.body, SW_MAX_BODY);
+    dcs_strbuf_init(&t.body, SW_MAX_BODY);
     url = make_url(eng, path, versioned, err);
     if (!url)
         goto out;
@@ -501,7 +501,7 @@ static int request(struct dcs_engine *eng, const char *method, const char *path,
 out:
     free(url);
     free(text);
-    dcs_buf_release(&t.body);
+    dcs_strbuf_release(&t.body);
     return rc;
 }
 
@@ -605,7 +605,7 @@ int sw_request_all(struct dcs_engine *eng, size_t n, const char *const *paths,
         dcs_error_clear(&errs[i]);
         t[i] = (struct transfer){ .eng = eng, .err = &errs[i] };
         outs[i] = NULL;
-        dcs_buf_init(&t[i].body, SW_MAX_BODY);
+        dcs_strbuf_init(&t[i].body, SW_MAX_BODY);
         if (posts && posts[i] && !(texts[i] = json_dumps(posts[i], JSON_COMPACT))) {
             rc = sw_oom(&errs[i]);
             continue;
@@ -632,7 +632,7 @@ int sw_request_all(struct dcs_engine *eng, size_t n, const char *const *paths,
         }
         free(urls[i]);
         free(texts[i]);
-        dcs_buf_release(&t[i].body);
+        dcs_strbuf_release(&t[i].body);
     }
     for (size_t i = 0; i < n; i++)
         if (errs[i].status == 499)
@@ -656,7 +656,7 @@ int dcs_engine_stream(struct dcs_engine *eng, const char *path, int follow,
     long status;
     int rc = DCS_ERR;
 
-    dcs_buf_init(&t.body, 1024 * 1024);
+    dcs_strbuf_init(&t.body, 1024 * 1024);
     url = make_url(eng, path, 1, err);
     if (!url || setup(eng, &t, url, "GET", NULL, follow) != DCS_OK)
         goto out;
@@ -672,7 +672,7 @@ int dcs_engine_stream(struct dcs_engine *eng, const char *path, int follow,
         rc = stream_open(&t);
 out:
     free(url);
-    dcs_buf_release(&t.body);
+    dcs_strbuf_release(&t.body);
     return rc;
 }
 

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "util/error.h"
-#include "swarm/buf.h"
+#include "util/strbuf.h"
 
 /* Returned by streams, decoders and callbacks: stop, without an error. */
 #define DCS_STOP 1
@@ -69,7 +69,7 @@ struct dcs_logdemux {
     size_t head_len;        /* bytes of the current header seen */
     size_t frame_left;      /* payload bytes of the current frame to come */
     enum dcs_log_stream frame_stream;
-    struct dcs_buf pending; /* the current frame, or the raw stream's line */
+    struct dcs_strbuf pending; /* the current frame, or the raw stream's line */
     int stopped;
 };
 
@@ -98,7 +98,7 @@ typedef int (*dcs_json_fn)(json_t *value, void *ctx);
 struct dcs_jsonsplit {
     dcs_json_fn fn;
     void *ctx;
-    struct dcs_buf value;   /* the value read so far */
+    struct dcs_strbuf value;   /* the value read so far */
     int depth;
     int in_string;
     int escape;

@@ -51,10 +51,10 @@ struct fwd {
                                    publish too (DCS_NEEDS_SHARED_PORTS), or NULL */
     bool partial;             /* a PATCH body: no defaults, no name */
     json_t *spec;             /* the ServiceSpec being built */
-    struct dcs_jbuf injected; /* names of env vars dcswarm added (links),
+    struct dcs_strbuf injected; /* names of env vars dcswarm added (links),
                                  as a compact JSON array without its "]" */
     json_t *warnings;
-    struct dcs_jbuf *lines;   /* non-NULL: warnings go here as lines of */
+    struct dcs_strbuf *lines;   /* non-NULL: warnings go here as lines of */
     const char *lines_source; /* dcs_warning_lines instead */
 };
 
@@ -116,10 +116,10 @@ json_t *dcs_mounts_for(const json_t *bindings, const char *swarm_name,
 
 /* Swarm publishes a port once for the whole swarm: "port/protocol" keys.
  * The key of a port published on `port` (NUL-terminated) appended to keys. */
-void dcs_port_key(struct dcs_jbuf *keys, long long port, const char *protocol);
+void dcs_port_key(struct dcs_strbuf *keys, long long port, const char *protocol);
 /* The keys of the canonical container_ports that publish a fixed outer
  * port, appended to keys, each after the byte `tag`. */
-void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char tag);
+void dcs_port_keys(struct dcs_strbuf *keys, const json_t *container_ports, char tag);
 
 /* What binding b mounts (its container path, *target): a mount of its
  * service's own, one only those that take its service's volumes_from
@@ -129,7 +129,7 @@ enum dcs_mount_kind dcs_binding_mount(const json_t *b, const char **target);
 /* Refuse a container path that `targets` (NUL-terminated paths, the mounts
  * of one service in order) holds twice; err->path is left to the caller
  * (the bindings, as the user spelled them). */
-int dcs_check_targets(const struct dcs_jbuf *targets, struct dcs_error *err);
+int dcs_check_targets(const struct dcs_strbuf *targets, struct dcs_error *err);
 int dcs_fwd_links(struct fwd *f, const json_t *v, struct dcs_error *err);
 void dcs_rev_links(struct rev *r, const char *field);
 int dcs_fwd_net(struct fwd *f, const json_t *v, struct dcs_error *err);
@@ -182,7 +182,7 @@ void dcs_path_slug(const char *path, char *out, size_t len);
  * or, with lines, lines appended there. */
 struct dcs_fwd_sink {
     json_t *warnings;
-    struct dcs_jbuf *lines;
+    struct dcs_strbuf *lines;
     const char *lines_source;
 };
 

@@ -196,12 +196,12 @@ struct ref {
     const char *a, *b; /* b: the link name of an L, the index of a V, else NULL */
 };
 
-static void ref_put(struct dcs_jbuf *b, char kind, const char *a, const char *name)
+static void ref_put(struct dcs_strbuf *b, char kind, const char *a, const char *name)
 {
-    dcs_jbuf_append(b, &kind, 1);
-    dcs_jbuf_append(b, a, strlen(a) + 1);
+    dcs_strbuf_append(b, &kind, 1);
+    dcs_strbuf_append(b, a, strlen(a) + 1);
     if (name)
-        dcs_jbuf_append(b, name, strlen(name) + 1);
+        dcs_strbuf_append(b, name, strlen(name) + 1);
 }
 
 int dcs_refs_pack(const json_t *service, const json_t *spelling,
@@ -210,7 +210,7 @@ int dcs_refs_pack(const json_t *service, const json_t *spelling,
     const json_t *l, *to, *from, *bindings = json_object_get(service, "bindings");
     const char *name, *target;
     enum dcs_mount_kind kind;
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     struct dcs_error why;
     size_t i;
     int rc;
@@ -241,7 +241,7 @@ int dcs_refs_pack(const json_t *service, const json_t *spelling,
     /* Valid UTF-8 pieces, and NUL is a character. */
     *refs = b.len && !b.failed ? json_stringn_nocheck(b.data, b.len) : NULL;
     rc = b.failed || (b.len && !*refs) ? DCS_ERR : DCS_OK;
-    dcs_jbuf_release(&b);
+    dcs_strbuf_release(&b);
     return rc;
 }
 
@@ -304,7 +304,7 @@ static void add_needs_of_refs(json_t *needs, const json_t *peers, const json_t *
 struct port_owners {
     struct dcs_strmap owner;  /* key -> the first entry publishing it */
     struct dcs_strmap shared; /* key -> (any): published by another too */
-    struct dcs_jbuf packed;
+    struct dcs_strbuf packed;
 };
 
 static void port_owned(struct port_owners *po, const char *key, const void *me)
@@ -315,13 +315,13 @@ static void port_owned(struct port_owners *po, const char *key, const void *me)
         dcs_strmap_add(&po->owner, key, me);
     } else if (first != me && !dcs_strmap_get(&po->shared, key)) {
         dcs_strmap_add(&po->shared, key, me);
-        dcs_jbuf_append(&po->packed, key, strlen(key) + 1);
+        dcs_strbuf_append(&po->packed, key, strlen(key) + 1);
     }
 }
 
 /* The ports of an entry: from its refs, or its service when it has none. */
 static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
-                        struct dcs_jbuf *tmp)
+                        struct dcs_strbuf *tmp)
 {
     static const char *const keys[] = {"container_ports", NULL};
     const json_t *refs = json_object_get(e, "refs");
@@ -349,7 +349,7 @@ static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
 static void add_shared_ports(json_t *needs, const json_t *entries)
 {
     struct port_owners po = {0};
-    struct dcs_jbuf tmp = {0};
+    struct dcs_strbuf tmp = {0};
     const json_t *e;
     size_t i;
 
@@ -358,8 +358,8 @@ static void add_shared_ports(json_t *needs, const json_t *entries)
     if (po.packed.len && !po.packed.failed)
         json_object_set_new_nocheck(needs, DCS_NEEDS_SHARED_PORTS,
                                     json_stringn_nocheck(po.packed.data, po.packed.len));
-    dcs_jbuf_release(&tmp);
-    dcs_jbuf_release(&po.packed);
+    dcs_strbuf_release(&tmp);
+    dcs_strbuf_release(&po.packed);
     dcs_strmap_release(&po.owner);
     dcs_strmap_release(&po.shared);
 }
@@ -437,7 +437,7 @@ static void add_labels(struct fwd *f, const char *uuid)
                             json_string(f->opts->stack));
     }
     if (f->injected.len) {
-        dcs_jbuf_append(&f->injected, "]", 1);
+        dcs_strbuf_append(&f->injected, "]", 1);
         if (!f->injected.failed)
             set_json_label(f->spec, DCS_LABEL_LINKENV, f->injected.data, f->injected.len);
     }
@@ -530,7 +530,7 @@ struct fwd_in {
     const char *text;       /* its compact text with sorted keys, or NULL */
     const json_t *spelling;
     const char *uuid;
-    struct dcs_jbuf *lines; /* non-NULL: the warnings as lines, here */
+    struct dcs_strbuf *lines; /* non-NULL: the warnings as lines, here */
     const char *lines_source;
     bool in_stack; /* its links and volumes_from name the peers (references.c) */
 };
@@ -574,7 +574,7 @@ static json_t *forward_one(const struct fwd_in *in, const json_t *peers,
             add_labels(&f, in->uuid);
     }
     json_decref((json_t *)f.aliases);
-    dcs_jbuf_release(&f.injected);
+    dcs_strbuf_release(&f.injected);
     return f.spec;
 }
 
@@ -654,9 +654,9 @@ struct checked {
 };
 
 /* Append r.a, NUL-terminated, to b. */
-static void put_a(struct dcs_jbuf *b, const struct ref *r)
+static void put_a(struct dcs_strbuf *b, const struct ref *r)
 {
-    dcs_jbuf_append(b, r->a, strlen(r->a) + 1);
+    dcs_strbuf_append(b, r->a, strlen(r->a) + 1);
 }
 
 /* What the checks need of an entry, from its refs: the container paths it
@@ -664,7 +664,7 @@ static void put_a(struct dcs_jbuf *b, const struct ref *r)
  * each service it takes volumes_from; `names`: name -> refs), and whether
  * it alone is refused. */
 static bool entry_mounts(const json_t *refs, const struct dcs_strmap *names,
-                         struct dcs_jbuf *targets)
+                         struct dcs_strbuf *targets)
 {
     struct refs_reader rd = refs_read(refs), peer;
     struct ref r, pr;
@@ -742,7 +742,7 @@ static int check_entry_references(const json_t *e, const struct checked *c,
  * any. */
 static int check_entry(const json_t *e, const struct checked *c,
                        const struct dcs_strmap *names, const struct dcs_translate_opts *opts,
-                       struct dcs_jbuf *t, struct dcs_error *err)
+                       struct dcs_strbuf *t, struct dcs_error *err)
 {
     const char *name = c->name ? c->name : "";
     bool refused;
@@ -774,7 +774,7 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
     size_t n = json_array_size(entries), i;
     struct checked *c = calloc(n ? n : 1, sizeof(*c));
     struct dcs_strmap names = {0};
-    struct dcs_jbuf targets = {0};
+    struct dcs_strbuf targets = {0};
     struct dcs_error none;
     const json_t *e;
     int rc = DCS_OK;
@@ -797,7 +797,7 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
     }
     for (i = 0; i < n && !rc; i++)
         rc = check_entry(json_array_get(entries, i), &c[i], &names, opts, &targets, err);
-    dcs_jbuf_release(&targets);
+    dcs_strbuf_release(&targets);
     dcs_strmap_release(&names);
     free(c);
     return rc;

@@ -19,31 +19,6 @@
 /* Bytes of a string value quoted in an error message. */
 #define QUOTE_MAX 60
 
-struct buf {
-    char *data;
-    size_t len;
-    size_t cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        char *d;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        d = realloc(b->data, cap);
-        if (!d)
-            return DCS_ERR;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return DCS_OK;
-}
-
 static int is_name_start(char c)
 {
     return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -82,7 +57,7 @@ static int add_missing(json_t *missing, const char *name, size_t n)
 
 /* Append the value of variable name[0..n).  An unset name contributes "";
  * a non-string value (the caller's env should hold none) its JSON text. */
-static int add_value(struct buf *out, const char *name, size_t n,
+static int add_value(struct dcs_strbuf *out, const char *name, size_t n,
                      const json_t *env, json_t *missing)
 {
     const json_t *v = env ? json_object_getn(env, name, n) : NULL;
@@ -92,11 +67,11 @@ static int add_value(struct buf *out, const char *name, size_t n,
     if (!v)
         return add_missing(missing, name, n);
     if (json_is_string(v))
-        return buf_add(out, json_string_value(v), json_string_length(v));
+        return dcs_strbuf_append(out, json_string_value(v), json_string_length(v));
     text = dcs_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (!text)
         return DCS_ERR;
-    rc = buf_add(out, text, strlen(text));
+    rc = dcs_strbuf_append(out, text, strlen(text));
     free(text);
     return rc;
 }
@@ -124,7 +99,7 @@ static int invalid(const char *s, size_t n, struct dcs_error *err)
 /* Interpolate s[0..n) into out.  DCS_ERR with err set on a malformed
  * template, DCS_ERR with err->status 500 on memory exhaustion. */
 static int expand(const char *s, size_t n, const json_t *env, json_t *missing,
-                  struct buf *out, struct dcs_error *err)
+                  struct dcs_strbuf *out, struct dcs_error *err)
 {
     size_t i = 0;
 
@@ -133,13 +108,13 @@ static int expand(const char *s, size_t n, const json_t *env, json_t *missing,
         size_t at = dollar ? (size_t)(dollar - s) : n;
         size_t start, name;
 
-        if (buf_add(out, s + i, at - i))
+        if (dcs_strbuf_append(out, s + i, at - i))
             goto oom;
         if (!dollar)
             break;
         i = at + 1;
         if (i < n && s[i] == '$') {
-            if (buf_add(out, "$", 1))
+            if (dcs_strbuf_append(out, "$", 1))
                 goto oom;
             i++;
             continue;
@@ -160,7 +135,7 @@ static int expand(const char *s, size_t n, const json_t *env, json_t *missing,
         if (add_value(out, s + start, name, env, missing))
             goto oom;
     }
-    if (buf_add(out, "", 0))
+    if (dcs_strbuf_append(out, "", 0))
         goto oom;
     return DCS_OK;
 oom:
@@ -170,10 +145,10 @@ oom:
 char *dcs_interpolate_string(const char *s, const json_t *env, json_t *missing,
                              struct dcs_error *err)
 {
-    struct buf out = {NULL, 0, 0};
+    struct dcs_strbuf out = {0};
 
     if (expand(s, strlen(s), env, missing, &out, err)) {
-        free(out.data);
+        dcs_strbuf_release(&out);
         return NULL;
     }
     return out.data;
@@ -264,7 +239,7 @@ static int warn_missing(struct walk *w)
 
 static int walk_string(struct walk *w, json_t *str)
 {
-    struct buf out = {NULL, 0, 0};
+    struct dcs_strbuf out = {0};
     const char *s = json_string_value(str);
     size_t n = json_string_length(str);
     int rc = DCS_ERR;
@@ -283,7 +258,7 @@ static int walk_string(struct walk *w, json_t *str)
 oom:
     dcs_error_status(w->err, 500, NULL, "out of memory");
 out:
-    free(out.data);
+    dcs_strbuf_release(&out);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * links.c - Docker Cloud links on swarm: every service of a stack joins one
  * overlay network, a link name becomes a network alias of the target, and
- * the client gets Docker Cloud's link environment variables (DESIGN.md §3).
+ * the client gets Docker Cloud's link environment variables (docs/design.md §3).
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -50,8 +50,7 @@ struct lvar {
 };
 
 struct lvars {
-    char *text;
-    size_t len, cap;
+    struct dcs_strbuf text; /* every key and value, each ended by a NUL */
     struct lvar *v;
     size_t n, vcap;
     bool failed;
@@ -61,18 +60,8 @@ struct lvars {
 /* Room for n more bytes of text and one more variable. */
 static bool lvars_room(struct lvars *l, size_t n)
 {
-    if (l->failed)
-        return false;
-    if (l->len + n > l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 4096;
-        char *t;
-        while (cap < l->len + n)
-            cap *= 2;
-        if (!(t = realloc(l->text, cap)))
-            return !(l->failed = true);
-        l->text = t;
-        l->cap = cap;
-    }
+    if (l->failed || !dcs_strbuf_reserve(&l->text, n))
+        return !(l->failed = true);
     if (l->n == l->vcap) {
         size_t cap = l->vcap ? 2 * l->vcap : 64;
         struct lvar *v = realloc(l->v, cap * sizeof(*v));
@@ -119,17 +108,18 @@ static void lvars_set(struct lvars *l, const struct piece *name, size_t nn,
                       const struct piece *value, size_t nv, size_t vmax)
 {
     size_t klen = pieces_length(name, nn), vlen = pieces_length(value, nv);
-    size_t at = l->len, k, v;
+    size_t at = l->text.len, k, v;
     char *t;
 
     if (!lvars_room(l, klen + vlen + 2))
         return;
-    t = l->text + at;
+    t = l->text.data + at;
     k = put_pieces(t, name, nn, VAR_MAX);
     v = put_pieces(t + k + 1, value, nv, vmax);
     if ((klen > k && !dcs_utf8_valid(t, k)) || (vlen > v && !dcs_utf8_valid(t + k + 1, v)))
         return;
-    l->len += k + v + 2;
+    l->text.len += k + v + 2;
+    l->text.data[l->text.len] = '\0';
     l->key_has_eq |= memchr(t, '=', k) != NULL;
     l->v[l->n] = (struct lvar){at, at + k + 1, l->n};
     l->n++;
@@ -149,17 +139,17 @@ static void lvars_set_text(struct lvars *l, const struct piece *prefix,
 
 static const char *lvar_key(const struct lvars *l, size_t i)
 {
-    return l->text + l->v[i].key;
+    return l->text.data + l->v[i].key;
 }
 
 static const char *lvar_value(const struct lvars *l, size_t i)
 {
-    return l->text + l->v[i].value;
+    return l->text.data + l->v[i].value;
 }
 
 static void lvars_release(struct lvars *l)
 {
-    free(l->text);
+    dcs_strbuf_release(&l->text);
     free(l->v);
 }
 
@@ -396,7 +386,7 @@ static void add_link_env(struct fwd *f, struct lvars *l)
 {
     json_t *env = json_object_get(dcs_cs(f), "Env"), *kv;
     struct nameset names = {0};
-    struct dcs_jbuf line = {0};
+    struct dcs_strbuf line = {0};
     size_t i;
 
     if (l->failed || !l->n)
@@ -407,7 +397,7 @@ static void add_link_env(struct fwd *f, struct lvars *l)
         if (nameset_add_entry(&names, json_string_value(json_array_get(env, i))))
             goto out;
     if (l->n) /* qsort of NULL, 0 is undefined behaviour */
-        qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text);
+        qsort_r(l->v, l->n, sizeof(*l->v), lvar_cmp, l->text.data);
     for (i = 0; i < l->n; i++) {
         const char *key = lvar_key(l, i), *value;
         size_t klen = strlen(key);
@@ -417,19 +407,19 @@ static void add_link_env(struct fwd *f, struct lvars *l)
             continue;
         value = lvar_value(l, i);
         line.len = 0;
-        dcs_jbuf_append(&line, key, klen);
-        dcs_jbuf_append(&line, "=", 1);
-        dcs_jbuf_append(&line, value, strlen(value));
+        dcs_strbuf_append(&line, key, klen);
+        dcs_strbuf_append(&line, "=", 1);
+        dcs_strbuf_append(&line, value, strlen(value));
         /* Both halves are valid UTF-8, and so the whole. */
         if (line.failed || !(kv = json_stringn_nocheck(line.data, line.len)) ||
             json_array_append_new(env, kv) ||
             (l->key_has_eq && nameset_add_entry(&names, json_string_value(kv))))
             break;
-        dcs_jbuf_append(&f->injected, f->injected.len ? "," : "[", 1);
+        dcs_strbuf_append(&f->injected, f->injected.len ? "," : "[", 1);
         dcs_json_write_string(&f->injected, key, klen);
     }
 out:
-    dcs_jbuf_release(&line);
+    dcs_strbuf_release(&line);
     free(names.slot);
 }
 

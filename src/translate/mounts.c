@@ -124,7 +124,7 @@ static void add_volumes_from(struct fwd *f, json_t *mounts, const json_t *b)
                  "become named volumes, shared only by tasks on the same node", from);
 }
 
-int dcs_check_targets(const struct dcs_jbuf *targets, struct dcs_error *err)
+int dcs_check_targets(const struct dcs_strbuf *targets, struct dcs_error *err)
 {
     const char *a, *b, *end = targets->data + targets->len;
 
@@ -140,18 +140,18 @@ int dcs_check_targets(const struct dcs_jbuf *targets, struct dcs_error *err)
  * named after the row (run_rows). */
 static int check_mounts(const json_t *mounts, struct dcs_error *err)
 {
-    struct dcs_jbuf targets = {0};
+    struct dcs_strbuf targets = {0};
     const json_t *m;
     size_t i;
     int rc;
 
     json_array_foreach(mounts, i, m) {
         const char *t = json_string_value(json_object_get(m, "Target"));
-        dcs_jbuf_append(&targets, t, strlen(t) + 1);
+        dcs_strbuf_append(&targets, t, strlen(t) + 1);
     }
     rc = targets.failed ? dcs_error_status(err, 500, NULL, "out of memory")
                         : dcs_check_targets(&targets, err);
-    dcs_jbuf_release(&targets);
+    dcs_strbuf_release(&targets);
     return rc;
 }
 

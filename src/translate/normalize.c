@@ -62,18 +62,18 @@ const char *dcs_spelling(const json_t *spelling, const char *field)
 
 json_t *dcs_spelling_pack(const json_t *spelling)
 {
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     const char *field;
     const json_t *key;
     json_t *packed;
 
     json_object_foreach((json_t *)spelling, field, key) {
-        dcs_jbuf_append(&b, field, strlen(field) + 1);
-        dcs_jbuf_append(&b, json_string_value(key), json_string_length(key) + 1);
+        dcs_strbuf_append(&b, field, strlen(field) + 1);
+        dcs_strbuf_append(&b, json_string_value(key), json_string_length(key) + 1);
     }
     /* Keys and field names are valid UTF-8, and NUL is a character. */
     packed = b.failed ? NULL : json_stringn_nocheck(b.data ? b.data : "", b.len);
-    dcs_jbuf_release(&b);
+    dcs_strbuf_release(&b);
     return packed;
 }
 

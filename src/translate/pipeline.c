@@ -28,8 +28,8 @@
 #define FWD_SLOTS_PER_THREAD 4
 
 struct fwd_chunk {
-    struct dcs_jbuf text;              /* the specs, one after the other */
-    struct dcs_jbuf lines;             /* their warnings (how->lines_source) */
+    struct dcs_strbuf text;              /* the specs, one after the other */
+    struct dcs_strbuf lines;             /* their warnings (how->lines_source) */
     size_t text_end[FWD_CHUNK];        /* where each spec's text ends */
     size_t lines_end[FWD_CHUNK];
     json_t *warnings[FWD_CHUNK];       /* each service's, unless as lines */
@@ -319,8 +319,8 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
         pthread_join(threads[--n_threads], NULL);
     for (i = 0; i < r->window; i++) {
         fwd_chunk_reset(&r->slot[i]);
-        dcs_jbuf_release(&r->slot[i].text);
-        dcs_jbuf_release(&r->slot[i].lines);
+        dcs_strbuf_release(&r->slot[i].text);
+        dcs_strbuf_release(&r->slot[i].lines);
     }
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);

@@ -70,7 +70,7 @@ static bool shared_port(const struct fwd *f, const json_t *p)
 {
     const json_t *outer = fixed_outer(p);
     const char *at, *end;
-    struct dcs_jbuf key = {0};
+    struct dcs_strbuf key = {0};
     bool hit = false;
 
     if (!outer || !f->shared_ports)
@@ -81,7 +81,7 @@ static bool shared_port(const struct fwd *f, const json_t *p)
     end = at + json_string_length(f->shared_ports);
     for (; at < end && !key.failed && !hit; at += strlen(at) + 1)
         hit = !strcmp(at, key.data);
-    dcs_jbuf_release(&key);
+    dcs_strbuf_release(&key);
     return hit;
 }
 
@@ -118,16 +118,16 @@ int dcs_fwd_ports(struct fwd *f, const json_t *v, struct dcs_error *err)
     return DCS_OK;
 }
 
-void dcs_port_key(struct dcs_jbuf *keys, long long port, const char *protocol)
+void dcs_port_key(struct dcs_strbuf *keys, long long port, const char *protocol)
 {
     char key[64];
 
     /* Cut short, if ever, the same way wherever it is made. */
     snprintf(key, sizeof(key), "%lld/%s", port, protocol);
-    dcs_jbuf_append(keys, key, strlen(key) + 1);
+    dcs_strbuf_append(keys, key, strlen(key) + 1);
 }
 
-void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char tag)
+void dcs_port_keys(struct dcs_strbuf *keys, const json_t *container_ports, char tag)
 {
     const json_t *p, *outer;
     size_t i;
@@ -135,7 +135,7 @@ void dcs_port_keys(struct dcs_jbuf *keys, const json_t *container_ports, char ta
     json_array_foreach(container_ports, i, p) {
         if (!(outer = fixed_outer(p)))
             continue;
-        dcs_jbuf_append(keys, &tag, 1);
+        dcs_strbuf_append(keys, &tag, 1);
         dcs_port_key(keys, json_integer_value(outer),
                      json_string_value(json_object_get(p, "protocol")));
     }

@@ -9,9 +9,7 @@
 #include "util/jsonw.h"
 
 struct word {
-    char *data;
-    size_t len;
-    size_t cap;
+    struct dcs_strbuf text;
     int started; /* a word exists even when empty: '' or "" */
     json_t *argv; /* where words go; NULL: only checked (dcs_shell_check) */
     size_t words; /* words ended */
@@ -19,18 +17,8 @@ struct word {
 
 static int word_add(struct word *w, char c)
 {
-    if (w->len + 2 > w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 32;
-        char *d = realloc(w->data, cap);
-        if (!d)
-            return DCS_ERR;
-        w->data = d;
-        w->cap = cap;
-    }
-    w->data[w->len++] = c;
-    w->data[w->len] = '\0';
     w->started = 1;
-    return DCS_OK;
+    return dcs_strbuf_append(&w->text, &c, 1);
 }
 
 static int is_blank(char c)
@@ -52,19 +40,19 @@ static size_t char_position(const char *s, size_t offset)
 /* Close the current word, if any, into w->argv. */
 static int word_end(struct word *w, struct dcs_error *err)
 {
-    const char *data = w->data ? w->data : "";
+    const char *data = w->text.data ? w->text.data : "";
     json_t *word = NULL;
 
     if (!w->started)
         return DCS_OK;
     /* Quote removal takes out ASCII only, so a word of valid UTF-8 input is
      * valid UTF-8; jansson refuses anything else (as dcs_utf8_valid does). */
-    if (w->argv ? !(word = json_stringn(data, w->len)) : !dcs_utf8_valid(data, w->len))
+    if (w->argv ? !(word = json_stringn(data, w->text.len)) : !dcs_utf8_valid(data, w->text.len))
         return dcs_error_set(err, NULL, "invalid UTF-8 in word %zu", w->words + 1);
     if (word && json_array_append_new(w->argv, word))
         return dcs_error_status(err, 500, NULL, "out of memory");
     w->words++;
-    w->len = 0;
+    dcs_strbuf_clear(&w->text);
     w->started = 0;
     return DCS_OK;
 }
@@ -149,7 +137,7 @@ static int split(const char *s, struct word *w, struct dcs_error *err)
         rc = unquoted(s, &i, w, err);
     if (!rc)
         rc = word_end(w, err);
-    free(w->data);
+    dcs_strbuf_release(&w->text);
     return rc;
 }
 

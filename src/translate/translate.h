@@ -39,7 +39,7 @@
 
 #include "util/error.h"
 
-/* Labels dcswarm keeps on swarm services (DESIGN.md §1). */
+/* Labels dcswarm keeps on swarm services (docs/design.md §1). */
 #define DCS_LABEL_UUID "dcswarm.uuid"
 #define DCS_LABEL_NAMESPACE "dcswarm.namespace"
 #define DCS_LABEL_SPEC "dcswarm.spec"
@@ -214,13 +214,13 @@ void dcs_uuid_for(const char *namespace_, const char *stack, const char *name,
                   char out[37]);
 
 /* Append `warnings` to b as lines "SOURCE:SERVICE:FIELD: MESSAGE\n". */
-struct dcs_jbuf;
-void dcs_warning_lines(struct dcs_jbuf *b, const char *source, const json_t *warnings);
+struct dcs_strbuf;
+void dcs_warning_lines(struct dcs_strbuf *b, const char *source, const json_t *warnings);
 
 /* The line dcs_warning_lines would write for the warning dcs_vwarn would
  * add, appended to b without making the warning object (none, where
  * dcs_vwarn would add none). */
-void dcs_vwarn_line(struct dcs_jbuf *b, const char *source, const char *service,
+void dcs_vwarn_line(struct dcs_strbuf *b, const char *source, const char *service,
                     const char *field, const char *class_, const char *fmt, va_list ap);
 
 /* Append a warning object to `warnings` (may be NULL). */

@@ -13,11 +13,11 @@
 #define MESSAGE_MAX 1024
 
 /* As printf's %s would print it. */
-static void put_str(struct dcs_jbuf *b, const char *s)
+static void put_str(struct dcs_strbuf *b, const char *s)
 {
     if (!s)
         s = "(null)";
-    dcs_jbuf_append(b, s, strlen(s));
+    dcs_strbuf_append(b, s, strlen(s));
 }
 
 /* A checked string: NULL when it is not valid UTF-8. */
@@ -84,7 +84,7 @@ static bool valid_text(const char *s)
     return dcs_utf8_valid(s, strlen(s));
 }
 
-void dcs_vwarn_line(struct dcs_jbuf *b, const char *source, const char *service,
+void dcs_vwarn_line(struct dcs_strbuf *b, const char *source, const char *service,
                     const char *field, const char *class_, const char *fmt, va_list ap)
 {
     char msg[MESSAGE_MAX];
@@ -116,7 +116,7 @@ void dcs_warn(json_t *warnings, const char *service, const char *field,
     va_end(ap);
 }
 
-void dcs_warning_lines(struct dcs_jbuf *b, const char *source, const json_t *warnings)
+void dcs_warning_lines(struct dcs_strbuf *b, const char *source, const json_t *warnings)
 {
     const json_t *w;
     size_t i;

@@ -8,27 +8,13 @@
 #include <strings.h>
 #include <yaml.h>
 
-struct out_buf {
-    char *data;
-    size_t len, cap;
-};
+#include "util/error.h"
+#include "util/strbuf.h"
 
+/* libyaml's emitter writes through this: into a dcs_strbuf. */
 static int write_handler(void *data, unsigned char *buffer, size_t size)
 {
-    struct out_buf *b = data;
-
-    if (b->len + size + 1 > b->cap) {
-        size_t cap = (b->len + size + 1) * 2;
-        char *p = realloc(b->data, cap);
-        if (!p)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, buffer, size);
-    b->len += size;
-    b->data[b->len] = 0;
-    return 1;
+    return dcs_strbuf_append(data, buffer, size) == DCS_OK;
 }
 
 /* Could a YAML 1.1 reader take this plain scalar for anything but text? */
@@ -107,7 +93,7 @@ char *dcs_yaml_emit(const json_t *doc, struct dcs_error *err)
 {
     yaml_emitter_t em;
     yaml_event_t ev;
-    struct out_buf b = {0};
+    struct dcs_strbuf b = {0};
     bool ok;
 
     if (!yaml_emitter_initialize(&em)) {
@@ -128,8 +114,7 @@ char *dcs_yaml_emit(const json_t *doc, struct dcs_error *err)
     if (!ok) {
         dcs_error_set(err, NULL, "cannot write YAML: %s",
                       em.problem ? em.problem : "out of memory");
-        free(b.data);
-        b.data = NULL;
+        dcs_strbuf_release(&b);
     }
     yaml_emitter_delete(&em);
     return b.data;

@@ -6,38 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for n more bytes and the terminating NUL; 0 when there is none. */
-static int reserve(struct dcs_jbuf *b, size_t n)
-{
-    size_t cap;
-    char *p;
-
-    if (b->failed)
-        return 0;
-    if (b->len + n + 1 <= b->cap)
-        return 1;
-    cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    if (!(p = realloc(b->data, cap))) {
-        b->failed = 1;
-        return 0;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 1;
-}
-
-void dcs_jbuf_append(struct dcs_jbuf *b, const char *s, size_t n)
-{
-    if (!reserve(b, n))
-        return;
-    if (n) /* s may be NULL then: memcpy must not see it */
-        memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
 /* Length of the UTF-8 sequence byte c starts (jansson's rules), 0 if none. */
 static size_t utf8_first(unsigned char c)
 {
@@ -107,30 +75,24 @@ int dcs_utf8_valid(const char *text, size_t n)
     return 1;
 }
 
-void dcs_jbuf_release(struct dcs_jbuf *b)
-{
-    free(b->data);
-    memset(b, 0, sizeof(*b));
-}
-
 /* A string literal, without strlen. */
-#define PUT(b, lit) dcs_jbuf_append((b), (lit), sizeof(lit) - 1)
+#define PUT(b, lit) dcs_strbuf_append((b), (lit), sizeof(lit) - 1)
 
-static void put_char(struct dcs_jbuf *b, char c)
+static void put_char(struct dcs_strbuf *b, char c)
 {
-    if (!reserve(b, 1))
+    if (!dcs_strbuf_reserve(b, 1))
         return;
     b->data[b->len++] = c;
     b->data[b->len] = 0;
 }
 
-static void newline(struct dcs_jbuf *b, int indent, int depth, int base)
+static void newline(struct dcs_strbuf *b, int indent, int depth, int base)
 {
     int n = indent * depth + base;
 
     if (n < 0)
         n = 0;
-    if (!reserve(b, 1 + (size_t)n))
+    if (!dcs_strbuf_reserve(b, 1 + (size_t)n))
         return;
     b->data[b->len++] = '\n';
     memset(b->data + b->len, ' ', (size_t)n);
@@ -180,13 +142,13 @@ static char *put_escaped(char *p, unsigned char c)
 /* Eight bytes at a time while none needs an escape, else byte by byte for
  * the next eight; the worst case (every byte a \u00XX) is reserved up
  * front, so nothing is checked per byte. */
-static void write_string(struct dcs_jbuf *b, const char *s, size_t n)
+static void write_string(struct dcs_strbuf *b, const char *s, size_t n)
 {
     size_t i = 0, stop;
     uint64_t w;
     char *p;
 
-    if (!reserve(b, 6 * n + 2))
+    if (!dcs_strbuf_reserve(b, 6 * n + 2))
         return;
     p = b->data + b->len;
     *p++ = '"';
@@ -208,7 +170,7 @@ static void write_string(struct dcs_jbuf *b, const char *s, size_t n)
     b->data[b->len] = 0;
 }
 
-static void write_integer(struct dcs_jbuf *b, json_int_t v)
+static void write_integer(struct dcs_strbuf *b, json_int_t v)
 {
     char num[24], *p = num + sizeof(num);
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -218,7 +180,7 @@ static void write_integer(struct dcs_jbuf *b, json_int_t v)
     while (u /= 10);
     if (v < 0)
         *--p = '-';
-    dcs_jbuf_append(b, p, (size_t)(num + sizeof(num) - p));
+    dcs_strbuf_append(b, p, (size_t)(num + sizeof(num) - p));
 }
 
 struct member {
@@ -262,12 +224,12 @@ struct style {
     int base;   /* spaces added to every line after the first */
 };
 
-static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style *st,
+static void write_value(struct dcs_strbuf *b, const json_t *v, const struct style *st,
                         int depth);
 
 /* Keys as C strings, as jansson's own dumper takes them: the keys dcswarm
  * writes come from C strings and hold no NUL. */
-static void write_members(struct dcs_jbuf *b, const struct member *m, size_t n,
+static void write_members(struct dcs_strbuf *b, const struct member *m, size_t n,
                           const struct style *st, int depth)
 {
     for (size_t i = 0; i < n; i++) {
@@ -284,7 +246,7 @@ static void write_members(struct dcs_jbuf *b, const struct member *m, size_t n,
     }
 }
 
-static void write_object(struct dcs_jbuf *b, const json_t *v, const struct style *st,
+static void write_object(struct dcs_strbuf *b, const json_t *v, const struct style *st,
                          int depth)
 {
     size_t n = json_object_size(v), i = 0;
@@ -314,7 +276,7 @@ static void write_object(struct dcs_jbuf *b, const json_t *v, const struct style
         free(m);
 }
 
-static void write_array(struct dcs_jbuf *b, const json_t *v, const struct style *st,
+static void write_array(struct dcs_strbuf *b, const json_t *v, const struct style *st,
                         int depth)
 {
     size_t i, n = json_array_size(v);
@@ -336,17 +298,17 @@ static void write_array(struct dcs_jbuf *b, const json_t *v, const struct style 
     put_char(b, ']');
 }
 
-static void write_real(struct dcs_jbuf *b, double d)
+static void write_real(struct dcs_strbuf *b, double d)
 {
     char num[64];
     int n = snprintf(num, sizeof(num), "%.17g", d);
 
     if (n > 0 && !strpbrk(num, ".eE"))
         strcat(num, ".0");
-    dcs_jbuf_append(b, num, strlen(num));
+    dcs_strbuf_append(b, num, strlen(num));
 }
 
-static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style *st,
+static void write_value(struct dcs_strbuf *b, const json_t *v, const struct style *st,
                         int depth)
 {
     switch (json_typeof(v)) {
@@ -376,12 +338,12 @@ static void write_value(struct dcs_jbuf *b, const json_t *v, const struct style 
     }
 }
 
-void dcs_json_write_string(struct dcs_jbuf *b, const char *s, size_t n)
+void dcs_json_write_string(struct dcs_strbuf *b, const char *s, size_t n)
 {
     write_string(b, s, n);
 }
 
-void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base)
+void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base)
 {
     struct style st = {indent, base};
 
@@ -390,12 +352,12 @@ void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base)
 
 char *dcs_json_compact(const json_t *v)
 {
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     struct style st = {0, 0};
 
     write_value(&b, v, &st, 0);
     if (b.failed) {
-        dcs_jbuf_release(&b);
+        dcs_strbuf_release(&b);
         return NULL;
     }
     return b.data ? b.data : strdup("");

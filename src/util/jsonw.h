@@ -11,7 +11,7 @@
  * It also reads its own compact output back, faster than json_loadb: a
  * large stack keeps each service as text between loading and translating.
  *
- * Ownership: the buffer owns its bytes; dcs_jbuf_release frees them.
+ * Ownership: the buffer owns its bytes; dcs_strbuf_release frees them.
  */
 #ifndef DCS_JSONW_H
 #define DCS_JSONW_H
@@ -19,13 +19,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-struct dcs_jbuf {
-    char *data;
-    size_t len, cap;
-    int failed; /* an allocation failed: the contents are incomplete */
-};
+#include "util/strbuf.h"
 
-void dcs_jbuf_append(struct dcs_jbuf *b, const char *s, size_t n);
 
 /* Is s[0..n) valid UTF-8 by jansson's rules (what json_stringn accepts)?
  * Faster than letting jansson check: ASCII runs are tested a word at a
@@ -35,15 +30,14 @@ int dcs_utf8_valid(const char *s, size_t n);
  * fixed buffer) left at the end of s, so that a message stays valid
  * UTF-8 for a JSON answer. */
 void dcs_utf8_trim(char *s);
-void dcs_jbuf_release(struct dcs_jbuf *b);
 
 /* Append v.  indent 0: compact; 2: JSON_INDENT(2), every line after the
  * first shifted right by `base` spaces (v sits that deep in a document). */
-void dcs_json_write(struct dcs_jbuf *b, const json_t *v, int indent, int base);
+void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base);
 
 /* Append s[0..n) as a JSON string, quoted and escaped as dcs_json_write
  * writes strings (s must be valid UTF-8). */
-void dcs_json_write_string(struct dcs_jbuf *b, const char *s, size_t n);
+void dcs_json_write_string(struct dcs_strbuf *b, const char *s, size_t n);
 
 /* v compact with sorted keys, as a malloc'd string (NULL on failure). */
 char *dcs_json_compact(const json_t *v);

@@ -55,7 +55,7 @@ int dcs_strmap_add(struct dcs_strmap *m, const char *key, const void *value)
         return DCS_ERR;
     if ((s = find(m, key))->key)
         return DCS_OK;
-    dcs_jbuf_append(&m->keys, key, len);
+    dcs_strbuf_append(&m->keys, key, len);
     if (m->keys.failed)
         return DCS_ERR;
     s->key = at + 1;
@@ -66,7 +66,7 @@ int dcs_strmap_add(struct dcs_strmap *m, const char *key, const void *value)
 
 void dcs_strmap_release(struct dcs_strmap *m)
 {
-    dcs_jbuf_release(&m->keys);
+    dcs_strbuf_release(&m->keys);
     free(m->slot);
     memset(m, 0, sizeof(*m));
 }

@@ -14,7 +14,7 @@
 #include "util/jsonw.h"
 
 struct dcs_strmap {
-    struct dcs_jbuf keys; /* every key, NUL-terminated, one after the other */
+    struct dcs_strbuf keys; /* every key, NUL-terminated, one after the other */
     struct dcs_strmap_slot {
         size_t key;        /* its offset in keys + 1; 0: a free slot */
         const void *value;

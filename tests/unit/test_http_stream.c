@@ -156,7 +156,7 @@ static void test_server_close(void **state)
 static char *message(const char *source, enum dcs_log_stream st, const char *line, size_t len,
                      long long time_ns, int partial)
 {
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     struct dcs_log_record rec = {.stream = st, .line = line, .len = len, .time_ns = time_ns,
                                  .partial = partial};
     char *s;
@@ -164,7 +164,7 @@ static char *message(const char *source, enum dcs_log_stream st, const char *lin
     dcs_log_message(&b, source, &rec, 42);
     assert_false(b.failed);
     s = strndup(b.data, b.len);
-    dcs_jbuf_release(&b);
+    dcs_strbuf_release(&b);
     return s;
 }
 
@@ -201,7 +201,7 @@ static void test_log_message(void **state)
 
 static void test_drop_notice(void **state)
 {
-    struct dcs_jbuf b = {0};
+    struct dcs_strbuf b = {0};
     json_t *v;
 
     (void)state;
@@ -212,7 +212,7 @@ static void test_drop_notice(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "streamType")), "stderr");
     assert_non_null(strstr(json_string_value(json_object_get(v, "log")), "17 log line(s) dropped"));
     json_decref(v);
-    dcs_jbuf_release(&b);
+    dcs_strbuf_release(&b);
     v = dcs_event_drop_notice(3, 0);
     assert_string_equal(json_string_value(json_object_get(v, "type")), "error");
     assert_true(json_is_object(json_object_get(v, "data")));
