@@ -108,55 +108,6 @@ static char *find_stackfile(void)
     return NULL;
 }
 
-static json_t *cloud_output(const json_t *result, const struct dcs_translate_opts *o,
-                            struct dcs_error *err)
-{
-    json_t *objects = json_array(), *spec, *svc, *obj;
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", o->namespace_, NULL, NULL, NULL};
-    size_t i;
-
-    json_array_foreach(json_object_get(result, "services"), i, spec) {
-        svc = json_pack("{s:O}", "Spec", spec);
-        obj = dcs_reverse(svc, &ctx, err);
-        json_decref(svc);
-        if (!obj) {
-            json_decref(objects);
-            return NULL;
-        }
-        json_array_append_new(objects, obj);
-    }
-    return json_pack("{s:{s:I, s:n, s:i, s:n, s:I}, s:o}", "meta", "limit",
-                     (json_int_t)json_array_size(objects), "next", "offset", 0,
-                     "previous", "total_count", (json_int_t)json_array_size(objects),
-                     "objects", objects);
-}
-
-/* -o compose and -o cloud need every spec at once. */
-static int write_whole(const struct translate_args *a, const json_t *entries,
-                       json_t *warnings, struct dcs_out *out, struct dcs_error *err)
-{
-    json_t *result = dcs_forward(entries, &a->in.opts, NULL, warnings, err), *doc;
-    char *text;
-    int rc = DCS_ERR;
-
-    if (!result)
-        return DCS_ERR;
-    if (!strcmp(a->output, "compose")) {
-        if ((text = dcs_compose_yaml(result, a->in.opts.stack, err))) {
-            dcs_out_puts(out, text);
-            free(text);
-            rc = DCS_OK;
-        }
-    } else if ((doc = cloud_output(result, &a->in.opts, err))) {
-        dcs_out_json(out, doc, 0);
-        dcs_out_puts(out, "\n");
-        json_decref(doc);
-        rc = DCS_OK;
-    }
-    json_decref(result);
-    return rc;
-}
-
 struct stream_ctx {
     struct dcs_out *out;
     const char *file;
@@ -232,8 +183,9 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
 {
     struct stream_ctx c = {out, a->in.file, warnings, print_now, 0, {0}};
     struct check_ctx check = {entries, &a->in.opts};
-    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_spec, &c,
-                                check_all, &check, false};
+    struct dcs_each_text how = {.base = 4, .lines_source = print_now ? a->in.file : NULL,
+                                .emit = emit_spec, .ctx = &c, .gate = check_all,
+                                .gate_ctx = &check};
     json_t *nets = dcs_forward_networks(entries, &a->in.opts);
     int rc;
 
@@ -255,6 +207,136 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
     return DCS_OK;
 }
 
+/* -o compose and -o cloud, one service at a time as -o spec (write_specs):
+ * each service is rendered on the thread that made its spec, and what the
+ * whole document needs of it (compose's top-level networks and volumes)
+ * is gathered here, in input order. */
+struct whole_ctx {
+    struct stream_ctx s;
+    json_t *top; /* compose: {"networks", "volumes"} so far */
+};
+
+static void merge_top(json_t *top, const char *extra, size_t len)
+{
+    json_t *side = json_loadb(extra, len, 0, NULL), *v;
+    const char *part, *key;
+    json_t *items;
+
+    json_object_foreach(side, part, items)
+        json_object_foreach(items, key, v)
+            json_object_set(json_object_get(top, part), key, v);
+    json_decref(side);
+}
+
+static int emit_compose(const struct dcs_spec_text *spec, void *data)
+{
+    struct whole_ctx *w = data;
+
+    emit_warnings(spec, &w->s);
+    if (!spec->len) /* nothing to write: a fragment without a name */
+        return DCS_OK;
+    if (!w->s.n++)
+        dcs_out_puts(w->s.out, "version: \"3.8\"\nservices:\n");
+    dcs_out_text(w->s.out, spec->text, spec->len);
+    merge_top(w->top, spec->extra, spec->extra_len);
+    return w->s.out->failed ? DCS_ERR : DCS_OK;
+}
+
+static int emit_cloud(const struct dcs_spec_text *spec, void *data)
+{
+    struct whole_ctx *w = data;
+
+    emit_warnings(spec, &w->s);
+    dcs_out_puts(w->s.out, w->s.n++ ? ",\n    " : "[\n    ");
+    dcs_out_text(w->s.out, spec->text, spec->len);
+    return w->s.out->failed ? DCS_ERR : DCS_OK;
+}
+
+/* The Docker Cloud object of a spec (a list export's element). */
+static int render_cloud(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
+                        void *ctx, struct dcs_error *err)
+{
+    json_t *svc = json_pack("{s:O}", "Spec", spec), *obj;
+
+    (void)extra;
+    obj = svc ? dcs_reverse(svc, ctx, err) : NULL;
+    if (obj)
+        dcs_json_write(text, obj, 2, 4);
+    json_decref(svc);
+    json_decref(obj);
+    return obj ? DCS_OK : DCS_ERR;
+}
+
+/* What follows the services: the end of the list, or compose's top-level
+ * networks and volumes (those used). */
+static int write_tail(const struct translate_args *a, struct whole_ctx *w,
+                      struct dcs_error *err)
+{
+    json_t *empty;
+    char *text = NULL;
+
+    if (!strcmp(a->output, "cloud")) {
+        dcs_out_puts(w->s.out, w->s.n ? "\n  ]\n}\n" : "[]\n}\n");
+        return DCS_OK;
+    }
+    if (!w->s.n) { /* no service: the whole (empty) file as before */
+        empty = json_pack("{s:[]}", "services");
+        text = dcs_compose_yaml(empty, a->in.opts.stack, err);
+        json_decref(empty);
+    } else {
+        text = dcs_compose_tail(w->top, err);
+    }
+    if (!text)
+        return DCS_ERR;
+    dcs_out_puts(w->s.out, text);
+    free(text);
+    return DCS_OK;
+}
+
+static int write_whole(const struct translate_args *a, const json_t *entries,
+                       json_t *warnings, struct dcs_out *out, int print_now,
+                       bool *refused, struct dcs_error *err)
+{
+    bool cloud = !strcmp(a->output, "cloud");
+    struct whole_ctx w = {{out, a->in.file, warnings, print_now, 0, {0}},
+                          json_pack("{s:{}, s:{}}", "networks", "volumes")};
+    struct check_ctx check = {entries, &a->in.opts};
+    struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL};
+    char net[256];
+    struct dcs_each_text how = {.lines_source = print_now ? a->in.file : NULL,
+                                .emit = cloud ? emit_cloud : emit_compose, .ctx = &w,
+                                .gate = check_all, .gate_ctx = &check,
+                                .render = cloud ? render_cloud : dcs_compose_render,
+                                .render_ctx = cloud ? (void *)&rev : (void *)net};
+    size_t n = json_array_size(entries);
+    json_t *meta;
+    int rc;
+
+    dcs_compose_default_network(a->in.opts.stack, net, sizeof(net));
+    if (cloud) {
+        meta = json_pack("{s:I, s:n, s:i, s:n, s:I}", "limit", (json_int_t)n, "next",
+                         "offset", 0, "previous", "total_count", (json_int_t)n);
+        dcs_out_puts(out, "{\n  \"meta\": ");
+        dcs_out_json(out, meta, 2);
+        json_decref(meta);
+        dcs_out_puts(out, ",\n  \"objects\": ");
+    }
+    rc = dcs_forward_each_text(entries, &a->in.opts, NULL, warnings, &how, err);
+    *refused = how.gate_failed;
+    flush_lines(&w.s);
+    dcs_strbuf_release(&w.s.lines);
+    if (!rc)
+        rc = write_tail(a, &w, err);
+    json_decref(w.top);
+    if (rc)
+        return DCS_ERR;
+    if (print_now) {
+        dcs_print_warnings(a->in.file, warnings, 0);
+        json_array_clear(warnings);
+    }
+    return DCS_OK;
+}
+
 /* Input that translating would refuse (dcs_forward_check): nothing is
  * written, but stderr is what it was when translating found the error,
  * the warnings made up to it (those of the services before the refused
@@ -264,8 +346,8 @@ static void refused_warnings(const struct translate_args *a, const json_t *entri
                              json_t *warnings, int print_now)
 {
     struct stream_ctx c = {NULL, a->in.file, warnings, print_now, 0, {0}};
-    struct dcs_each_text how = {4, print_now ? a->in.file : NULL, emit_warnings, &c,
-                                NULL, NULL, false};
+    struct dcs_each_text how = {.base = 4, .lines_source = print_now ? a->in.file : NULL,
+                                .emit = emit_warnings, .ctx = &c};
     struct dcs_error again;
 
     dcs_error_clear(&again);
@@ -332,8 +414,8 @@ static int translate_command(int argc, char **argv)
      * the specs are written as they are made. */
     if (!strcmp(a.output, "spec"))
         failed = write_specs(&a, entries, warnings, &out, print_now, &refused, &err);
-    else if (!(failed = refused = dcs_forward_check(entries, &a.in.opts, &err)))
-        failed = write_whole(&a, entries, warnings, &out, &err);
+    else
+        failed = write_whole(&a, entries, warnings, &out, print_now, &refused, &err);
     if (refused)
         refused_warnings(&a, entries, warnings, print_now);
     if (failed) {

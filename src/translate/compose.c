@@ -190,6 +190,68 @@ static json_t *compose_service(const json_t *spec, json_t *top, const char *defa
     return s;
 }
 
+void dcs_compose_default_network(const char *stack, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s", stack ? stack : DCS_DEFAULT_NETWORK, stack ? "_default" : "");
+}
+
+/* text, every line that has any indented by two spaces: a mapping emitted
+ * alone, as it reads one level down (libyaml indents by two). */
+static void indent_lines(struct dcs_strbuf *out, const char *text)
+{
+    for (const char *line = text, *end; *line; line = end) {
+        end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        if (*line != '\n')
+            dcs_strbuf_append(out, "  ", 2);
+        dcs_strbuf_append(out, line, (size_t)(end - line));
+    }
+}
+
+int dcs_compose_render(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
+                       void *default_net, struct dcs_error *err)
+{
+    const char *name = json_string_value(path(spec, "Labels", DCS_LABEL_NAME));
+    json_t *top = json_pack("{s:{}, s:{}}", "networks", "volumes"), *doc;
+    size_t need;
+    char *yaml;
+
+    if (!name) { /* a PATCH body's fragment: no service to write */
+        json_decref(top);
+        return DCS_OK;
+    }
+    doc = json_pack("{s:o}", name, compose_service(spec, top, default_net));
+    yaml = doc ? dcs_yaml_emit(doc, err) : NULL;
+    if (yaml)
+        indent_lines(text, yaml);
+    /* Compact, in insertion order (the order of first use); into the
+     * buffer itself: jansson's own strings come from the JSON pool. */
+    need = json_dumpb(top, NULL, 0, JSON_COMPACT);
+    if (need && dcs_strbuf_reserve(extra, need)) {
+        json_dumpb(top, extra->data + extra->len, need, JSON_COMPACT);
+        extra->len += need;
+        extra->data[extra->len] = '\0';
+    }
+    free(yaml);
+    json_decref(doc);
+    json_decref(top);
+    return yaml && !extra->failed ? DCS_OK : dcs_error_status(err, 500, NULL, "out of memory");
+}
+
+char *dcs_compose_tail(const json_t *top, struct dcs_error *err)
+{
+    json_t *rest = json_object();
+    char *text;
+
+    if (json_object_size(json_object_get(top, "networks")))
+        json_object_set(rest, "networks", json_object_get(top, "networks"));
+    if (json_object_size(json_object_get(top, "volumes")))
+        json_object_set(rest, "volumes", json_object_get(top, "volumes"));
+    text = json_object_size(rest) ? dcs_yaml_emit(rest, err) : strdup("");
+    json_decref(rest);
+    return text;
+}
+
 char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
                        struct dcs_error *err)
 {
@@ -199,8 +261,7 @@ char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
     size_t i;
     char default_net[256], *text;
 
-    snprintf(default_net, sizeof(default_net), "%s%s", stack ? stack : DCS_DEFAULT_NETWORK,
-             stack ? "_default" : "");
+    dcs_compose_default_network(stack, default_net, sizeof(default_net));
     json_array_foreach(json_object_get(forward_result, "services"), i, spec) {
         const char *name = json_string_value(path(spec, "Labels", DCS_LABEL_NAME));
         json_object_set_new(json_object_get(top, "services"), name,

@@ -30,8 +30,10 @@
 struct fwd_chunk {
     struct dcs_strbuf text;              /* the specs, one after the other */
     struct dcs_strbuf lines;             /* their warnings (how->lines_source) */
+    struct dcs_strbuf extra;             /* what how->render put aside */
     size_t text_end[FWD_CHUNK];        /* where each spec's text ends */
     size_t lines_end[FWD_CHUNK];
+    size_t extra_end[FWD_CHUNK];
     json_t *warnings[FWD_CHUNK];       /* each service's, unless as lines */
     size_t made;                       /* specs made: a failure stops there */
     bool failed;                       /* service `made` failed: err says why */
@@ -73,11 +75,19 @@ static void fwd_one_into(struct fwd_run *r, struct fwd_chunk *c, size_t i,
         c->failed = true;
         return;
     }
-    dcs_json_write(&c->text, spec, 2, r->how->base);
+    if (r->how->render && r->how->render(spec, &c->text, &c->extra, r->how->render_ctx,
+                                         &c->err)) {
+        json_decref(spec);
+        c->failed = true;
+        return;
+    }
+    if (!r->how->render)
+        dcs_json_write(&c->text, spec, 2, r->how->base);
     json_decref(spec);
     c->text_end[k] = c->text.len;
     c->lines_end[k] = c->lines.len;
-    if (c->text.failed || c->lines.failed) {
+    c->extra_end[k] = c->extra.len;
+    if (c->text.failed || c->lines.failed || c->extra.failed) {
         c->failed = true;
         dcs_error_status(&c->err, 500, NULL, "out of memory");
         return;
@@ -171,7 +181,7 @@ static void fwd_warnings_of(struct fwd_run *r, size_t i, json_t *warnings)
 static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *warnings, struct dcs_error *err)
 {
     struct fwd_chunk *c = &r->slot[n % r->window];
-    size_t k, i, at = 0, lines_at = 0;
+    size_t k, i, at = 0, lines_at = 0, extra_at = 0;
     struct dcs_spec_text out;
     const char *name;
     int rc = DCS_OK;
@@ -190,9 +200,12 @@ static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *warnings, struct d
             return DCS_ERR;
         }
         out = (struct dcs_spec_text){c->text.data + at, c->text_end[k] - at,
-                                     c->lines.data + lines_at, c->lines_end[k] - lines_at, i};
+                                     c->lines.data + lines_at, c->lines_end[k] - lines_at, i,
+                                     c->extra.data ? c->extra.data + extra_at : "",
+                                     c->extra_end[k] - extra_at};
         rc = r->how->emit(&out, r->how->ctx);
         at = c->text_end[k];
+        extra_at = c->extra_end[k];
         lines_at = c->lines_end[k];
     }
     return rc;
@@ -204,7 +217,7 @@ static void fwd_chunk_reset(struct fwd_chunk *c)
         json_decref(c->warnings[k]);
         c->warnings[k] = NULL;
     }
-    c->text.len = c->lines.len = c->made = 0;
+    c->text.len = c->lines.len = c->extra.len = c->made = 0;
     c->failed = false;
     atomic_store(&c->done, false);
 }
@@ -321,6 +334,7 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
         fwd_chunk_reset(&r->slot[i]);
         dcs_strbuf_release(&r->slot[i].text);
         dcs_strbuf_release(&r->slot[i].lines);
+        dcs_strbuf_release(&r->slot[i].extra);
     }
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);

@@ -233,9 +233,12 @@ static void set_readonly(struct rev *r, const json_t *lc)
     set_containers(r);
     set_public_dns(r);
     decorate_ports(r);
+    /* A spec without a name (a PATCH body's fragment) has no link name. */
     json_object_set_new(r->out, "link_variables",
-                        dcs_link_variables(json_string_value(json_object_get(r->out, "name")),
-                                           r->out));
+                        json_string_value(json_object_get(r->out, "name"))
+                        ? dcs_link_variables(json_string_value(json_object_get(r->out, "name")),
+                                             r->out)
+                        : json_object());
     json_object_set_new(r->out, "linked_from_service", json_array());
     set_calculated_envvars(r);
 }

@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 /* Labels dcswarm keeps on swarm services (docs/design.md §1). */
 #define DCS_LABEL_UUID "dcswarm.uuid"
@@ -137,12 +138,21 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
 
 /* A spec dcs_forward_each_text made, handed over in input order. */
 struct dcs_spec_text {
-    const char *text;           /* as dcs_json_write(b, spec, 2, base) wrote */
+    const char *text;           /* as dcs_json_write(b, spec, 2, base) wrote,
+                                   or how->render */
     size_t len;                 /* it: len bytes, not NUL-terminated */
     const char *warning_lines;  /* with lines_source: the service's warnings */
     size_t warning_len;
     size_t index;               /* in the input */
+    const char *extra;          /* what how->render put aside, or "" */
+    size_t extra_len;
 };
+
+/* The text of one spec in another form (a compose service, a Docker Cloud
+ * object) into text, and what the whole document needs of it into extra;
+ * run on the thread that made the spec. */
+typedef int (*dcs_spec_render_fn)(const json_t *spec, struct dcs_strbuf *text,
+                                  struct dcs_strbuf *extra, void *ctx, struct dcs_error *err);
 
 /* A non-zero return stops the walk and is returned. */
 typedef int (*dcs_spec_text_fn)(const struct dcs_spec_text *spec, void *ctx);
@@ -163,6 +173,9 @@ struct dcs_each_text {
     int (*gate)(void *gate_ctx, struct dcs_error *err);
     void *gate_ctx;
     bool gate_failed;
+    /* Non-NULL: each spec is handed over as render makes it, not as JSON. */
+    dcs_spec_render_fn render;
+    void *render_ctx;
 };
 
 /* dcs_forward_each, the specs as text, made on opts->threads threads:
@@ -206,6 +219,17 @@ json_t *dcs_reverse(const json_t *engine_service,
  * result; a new YAML text (malloc'd) or NULL. */
 char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
                        struct dcs_error *err);
+/* The network of a compose file's services (out: len bytes). */
+void dcs_compose_default_network(const char *stack, char *out, size_t len);
+/* A dcs_spec_render_fn (default_net: dcs_compose_default_network's): the
+ * service of spec as dcs_compose_yaml writes it under "services:", and, in
+ * extra, {"networks", "volumes"} it adds to the top of the file (compact
+ * JSON, in the order of first use). */
+int dcs_compose_render(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
+                       void *default_net, struct dcs_error *err);
+/* What follows the services of a compose file: top's "networks" and
+ * "volumes" (those not empty) as YAML (new string, "" for none). */
+char *dcs_compose_tail(const json_t *top, struct dcs_error *err);
 
 /* The uuid dcswarm gives a service that came without one: RFC 4122 shaped,
  * version 4 bits, derived from (namespace, stack, name) so that translating

@@ -153,6 +153,24 @@ static void test_link_variables(void **state)
     json_decref(target);
 }
 
+/* A PATCH body's fragment has no name: read back, it has no link
+ * variables (it used to crash -o cloud). */
+static void test_fragment_without_name(void **state)
+{
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL};
+    json_t *svc = json_pack("{s:{s:{s:{s:i}}}}", "Spec", "Mode", "Replicated", "Replicas", 3);
+    struct dcs_error err;
+    json_t *obj;
+
+    (void)state;
+    obj = dcs_reverse(svc, &ctx, &err);
+    assert_non_null(obj);
+    assert_int_equal(json_object_size(json_object_get(obj, "link_variables")), 0);
+    assert_int_equal(json_integer_value(json_object_get(obj, "target_num_containers")), 3);
+    json_decref(obj);
+    json_decref(svc);
+}
+
 static void test_link_env_injected_and_not_user(void **state)
 {
     const char *stack = "web:\n  image: nginx\n  environment:\n    DB_PORT: mine\n  links:\n    - db\n"
@@ -183,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_every_example_attribute_typed),
         cmocka_unit_test(test_state_from_tasks),
         cmocka_unit_test(test_datetimes),
+        cmocka_unit_test(test_fragment_without_name),
         cmocka_unit_test(test_link_variables),
         cmocka_unit_test(test_link_env_injected_and_not_user),
     };
