@@ -393,9 +393,10 @@ static int translate_command(int argc, char **argv)
         return DCS_EXIT_USAGE;
     }
     a.in.opts.source = a.in.file;
-    /* A large stack is held as text until translated (specs only: the
-     * compose output keeps the order of labels as written). */
-    a.in.opts.lean = !strcmp(a.output, "spec");
+    /* A large stack is held as text until translated (not for compose:
+     * its services' labels keep the order they were written in, and the
+     * text has its keys sorted). */
+    a.in.opts.lean = strcmp(a.output, "compose") != 0;
     a.in.opts.threads = translate_threads();
     if (!a.in.no_interpolate)
         a.in.opts.env = env = dcs_environ_json();
