@@ -393,10 +393,10 @@ static int translate_command(int argc, char **argv)
         return DCS_EXIT_USAGE;
     }
     a.in.opts.source = a.in.file;
-    /* A large stack is held as text until translated (not for compose:
-     * its services' labels keep the order they were written in, and the
-     * text has its keys sorted). */
-    a.in.opts.lean = strcmp(a.output, "compose") != 0;
+    /* A large stack is held as text until translated, whatever the
+     * output (the order labels were written in is kept beside it, for
+     * compose). */
+    a.in.opts.lean = 1;
     a.in.opts.threads = translate_threads();
     if (!a.in.no_interpolate)
         a.in.opts.env = env = dcs_environ_json();

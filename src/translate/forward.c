@@ -803,6 +803,23 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
     return rc;
 }
 
+/* Read back from its text, a service's labels come in sorted order: put
+ * them back in the order they were written (the entry's "label_order"). */
+static void restore_label_order(json_t *svc, const json_t *order)
+{
+    json_t *labels = json_object_get(svc, "labels"), *v;
+    const json_t *k;
+    size_t i;
+
+    json_array_foreach(order, i, k) {
+        const char *key = json_string_value(k);
+        if ((v = json_incref(json_object_get(labels, key)))) {
+            json_object_del(labels, key); /* set again: last in the order */
+            json_object_set_new_nocheck(labels, key, v);
+        }
+    }
+}
+
 /* One entry: its service read back first if it is text (lean), and held
  * while the peers it links to come and go from the cache. */
 json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
@@ -830,6 +847,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
         dcs_error_status(err, 500, NULL, "out of memory");
         return NULL;
     }
+    restore_label_order(svc, json_object_get(e, "label_order"));
     spec = forward_one(&in, peers, cache, needs, opts, sink->warnings, err);
     json_decref(svc);
     return spec;

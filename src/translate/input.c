@@ -88,12 +88,36 @@ static json_t *service_text(const json_t *service)
     return s;
 }
 
+/* The order labels were written in, when the service's text (keys sorted)
+ * would lose it: a compose file writes them in that order.  NULL when
+ * sorted already. */
+static json_t *label_order(const json_t *service)
+{
+    const json_t *labels = json_object_get(service, "labels");
+    const char *key, *prev = NULL;
+    json_t *order, *v;
+    bool sorted = true;
+
+    json_object_foreach((json_t *)labels, key, v) {
+        sorted &= !prev || strcmp(prev, key) < 0;
+        prev = key;
+    }
+    if (sorted)
+        return NULL;
+    order = json_array();
+    json_object_foreach((json_t *)labels, key, v)
+        json_array_append_new(order, json_string(key));
+    return order;
+}
+
 /* With opts->lean the service is kept as text, read back by dcs_forward. */
 static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
                          json_t *spelling, const struct dcs_translate_opts *opts)
 {
     json_t *kept = service, *entry, *refs;
     bool failed;
+
+    json_t *order = opts->lean ? label_order(service) : NULL;
 
     if (opts->lean) {
         kept = service_text(service);
@@ -109,6 +133,8 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
         json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
     json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
     json_object_set_new_nocheck(entry, "service", kept);
+    if (order)
+        json_object_set_new_nocheck(entry, "label_order", order);
     failed = !kept || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
     if (!failed && refs)
         json_object_set_new_nocheck(entry, "refs", refs);
