@@ -7,6 +7,7 @@
 
 #include "swarm/swarm.h"
 #include "translate/translate.h"
+#include "util/jsonw.h"
 
 static bool has(const json_t *list, const char *s)
 {
@@ -17,12 +18,6 @@ static bool has(const json_t *list, const char *s)
         if (json_string_value(v) && !strcmp(json_string_value(v), s))
             return true;
     return false;
-}
-
-static void add_unique(json_t *list, const char *s)
-{
-    if (s && !has(list, s))
-        json_array_append_new(list, json_string(s));
 }
 
 /* A label holding a JSON array, parsed (new), or an empty array. */
@@ -57,7 +52,7 @@ json_t *dcs_linked_from_names(const json_t *spec)
     size_t i;
 
     json_array_foreach(from, i, f)
-        add_unique(names, json_string_value(json_object_get(f, "name")));
+        dcs_json_add_unique(names, json_string_value(json_object_get(f, "name")));
     json_decref(from);
     return names;
 }
@@ -72,14 +67,14 @@ json_t *dcs_base_aliases(const json_t *spec, const char *name)
         return array_label(spec, DCS_LABEL_STACK_ALIASES);
     }
     if (name && *name)
-        add_unique(base, name);
+        dcs_json_add_unique(base, name);
     if (!dcs_label(spec, DCS_LABEL_STACK))
         return base;
     /* Applied before the label: what REST links did not add. */
     rest = dcs_linked_from_names(spec);
     json_array_foreach(json_object_get(dcs_own_attachment(spec), "Aliases"), i, a)
         if (!has(rest, json_string_value(a)))
-            add_unique(base, json_string_value(a));
+            dcs_json_add_unique(base, json_string_value(a));
     json_decref(rest);
     return base;
 }
@@ -113,7 +108,7 @@ void dcs_keep_rest_links(json_t *want, const json_t *have)
         }
         names = dcs_linked_from_names(have);
         json_array_foreach(names, i, n)
-            add_unique(aliases, json_string_value(n));
+            dcs_json_add_unique(aliases, json_string_value(n));
         json_decref(names);
     }
     /* The engine drops an empty list: so must the spec compared with it. */

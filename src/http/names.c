@@ -28,6 +28,7 @@
 #include "http/model.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
+#include "util/jsonw.h"
 
 int dcs_swarm_name(const char *ns, const char *name, char *out, size_t len,
                    struct dcs_error *err)
@@ -54,17 +55,6 @@ static const char *uri_uuid(const char *uri, char out[37])
         return NULL;
     snprintf(out, 37, "%.36s", at + 9);
     return out;
-}
-
-static void add_unique(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(list, i, v)
-        if (!strcmp(json_string_value(v), s))
-            return;
-    json_array_append_new(list, json_string(s));
 }
 
 /* Add to `from` the links of canon (the service from_uuid) to target. */
@@ -111,7 +101,7 @@ json_t *dcs_aliases(const json_t *spec, const char *name, const json_t *from)
     size_t i;
 
     json_array_foreach(from, i, f)
-        add_unique(aliases, json_string_value(json_object_get(f, "name")));
+        dcs_json_add_unique(aliases, json_string_value(json_object_get(f, "name")));
     return aliases;
 }
 

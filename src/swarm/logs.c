@@ -15,6 +15,7 @@
 
 #include "swarm/engine_int.h"
 #include "swarm/swarm.h"
+#include "util/jsonw.h"
 
 #define MUX_TYPE "application/vnd.docker.multiplexed-stream"
 #define RAW_TYPE "application/vnd.docker.raw-stream"
@@ -171,17 +172,6 @@ int dcs_task_logs(struct dcs_engine *eng, const char *id,
     return rc;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Undo Go's url.QueryEscape of s[0..n) into out. */
 static int unescape(const char *s, size_t n, char *out, size_t outlen)
 {
@@ -192,9 +182,9 @@ static int unescape(const char *s, size_t n, char *out, size_t outlen)
 
         if (c == '+') {
             c = ' ';
-        } else if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-                   hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (c == '%' && i + 2 < n && dcs_hex_digit(s[i + 1]) >= 0 &&
+                   dcs_hex_digit(s[i + 2]) >= 0) {
+            c = (char)(dcs_hex_digit(s[i + 1]) * 16 + dcs_hex_digit(s[i + 2]));
             i += 2;
         }
         if (j + 1 >= outlen)

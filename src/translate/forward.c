@@ -23,17 +23,6 @@ static const char *link_target_name(const json_t *link, char *buf, size_t len)
                        json_string_value(json_object_get(link, "to_service")), buf, len);
 }
 
-static void add_unique(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(list, i, v)
-        if (!strcmp(json_string_value(v), s))
-            return;
-    json_array_append_new(list, json_string(s));
-}
-
 /* The members `keys` of canonical service p: p itself, or read from its
  * text (a lean entry) without building the rest.  A new reference. */
 static json_t *service_view(const json_t *p, const char *const *keys)
@@ -394,10 +383,10 @@ static json_t *aliases_for(const json_t *svc, const json_t *need,
     json_t *aliases = json_array();
 
     if (opts->stack && name)
-        add_unique(aliases, name);
+        dcs_json_add_unique(aliases, name);
     for (const char *a = need ? need_alias(need, NULL) : NULL; a; a = need_alias(need, a))
         if (!name || strcmp(a, name))
-            add_unique(aliases, a);
+            dcs_json_add_unique(aliases, a);
     return aliases;
 }
 

@@ -52,6 +52,30 @@ void dcs_utf8_trim(char *s)
         s[p - 1] = '\0';
 }
 
+int dcs_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void dcs_json_add_unique(json_t *list, const char *s)
+{
+    const json_t *v;
+    size_t i;
+
+    if (!s)
+        return;
+    json_array_foreach(list, i, v)
+        if (json_string_value(v) && !strcmp(json_string_value(v), s))
+            return;
+    json_array_append_new(list, json_string(s));
+}
+
 int dcs_utf8_valid(const char *text, size_t n)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -388,17 +412,6 @@ struct reader {
 
 static json_t *read_value(struct reader *r);
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_hex4(struct reader *r, unsigned *out)
 {
     unsigned u = 0;
@@ -406,7 +419,7 @@ static int read_hex4(struct reader *r, unsigned *out)
     if (r->end - r->p < 4)
         return -1;
     for (int i = 0; i < 4; i++) {
-        int d = hex_digit(r->p[i]);
+        int d = dcs_hex_digit(r->p[i]);
         if (d < 0)
             return -1;
         u = u << 4 | (unsigned)d;

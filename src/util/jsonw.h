@@ -30,6 +30,10 @@ int dcs_utf8_valid(const char *s, size_t n);
  * fixed buffer) left at the end of s, so that a message stays valid
  * UTF-8 for a JSON answer. */
 void dcs_utf8_trim(char *s);
+/* The value of hex digit c, or -1. */
+int dcs_hex_digit(char c);
+/* Append string s to array list unless it holds it already (NULL: no-op). */
+void dcs_json_add_unique(json_t *list, const char *s);
 
 /* Append v.  indent 0: compact; 2: JSON_INDENT(2), every line after the
  * first shifted right by `base` spaces (v sits that deep in a document). */

@@ -120,6 +120,25 @@ def nodes():
 SYSTEM_NETWORKS = {"ingress", "bridge", "host", "none", "docker_gwbridge"}
 
 
+def update_node(node_id, change):
+    """POST /nodes/{id}/update with change(spec) applied to the node's spec,
+    read again when swarm changed the node meanwhile ("update out of
+    sequence", as while a restarted node rejoins)."""
+    eng = manager()
+    try:
+        for _ in range(20):
+            node = eng.request("GET", "/nodes/" + node_id).json
+            spec = node["Spec"]
+            change(spec)
+            r = eng.request("POST", "/nodes/%s/update" % node["ID"], body=spec,
+                            query={"version": node["Version"]["Index"]})
+            if "out of sequence" not in r.text:
+                break
+        assert r.status == 200, r.text
+    finally:
+        eng.close()
+
+
 def leftovers(wait=15.0):
     """Services, secrets, configs and nodes not active are reported at once;
     containers and networks get `wait` seconds to go away (removals finish

@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -30,18 +29,7 @@ def node_id(i):
 
 
 def set_availability(i, availability):
-    eng = labapi.manager()
-    try:
-        for _ in range(20):   # read again if swarm changed the node meanwhile
-            node = eng.request("GET", "/nodes/" + node_id(i)).json
-            spec = dict(node["Spec"], Availability=availability)
-            r = eng.request("POST", "/nodes/%s/update" % node["ID"], body=spec,
-                            query={"version": node["Version"]["Index"]})
-            if "out of sequence" not in r.text:
-                break
-        assert r.status == 200, r.text
-    finally:
-        eng.close()
+    labapi.update_node(node_id(i), lambda spec: spec.update(Availability=availability))
 
 
 def started(srv, name, image, n, autorestart="ALWAYS"):

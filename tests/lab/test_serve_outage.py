@@ -32,25 +32,14 @@ def lab(*args):
 
 
 def node_label(add):
-    """Add or remove TAG on node 1; read again when swarm changed the node
-    meanwhile (it does while a restarted node rejoins)."""
-    eng = labapi.manager()
-    try:
-        for _ in range(20):
-            node = eng.request("GET", "/nodes/" + os.environ["DCS_LAB_NODE1_ID"]).json
-            spec = node["Spec"]
-            labels = spec.setdefault("Labels", {})
-            if add:
-                labels[TAG] = "true"
-            else:
-                labels.pop(TAG, None)
-            r = eng.request("POST", "/nodes/%s/update" % node["ID"], body=spec,
-                            query={"version": node["Version"]["Index"]})
-            if "out of sequence" not in r.text:
-                break
-        assert r.status == 200, r.text
-    finally:
-        eng.close()
+    """Add or remove TAG on node 1."""
+    def change(spec):
+        labels = spec.setdefault("Labels", {})
+        if add:
+            labels[TAG] = "true"
+        else:
+            labels.pop(TAG, None)
+    labapi.update_node(os.environ["DCS_LAB_NODE1_ID"], change)
 
 
 @pytest.fixture
