@@ -253,13 +253,22 @@ static int emit_cloud(const struct dcs_spec_text *spec, void *data)
 }
 
 /* The Docker Cloud object of a spec (a list export's element). */
-static int render_cloud(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
-                        void *ctx, struct dcs_error *err)
+static int render_cloud(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
+                        struct dcs_strbuf *extra, void *ctx, struct dcs_error *err)
 {
     json_t *svc = json_pack("{s:O}", "Spec", spec), *obj;
+    const json_t *env = json_object_get(json_object_get(spec, "Labels"), DCS_LABEL_LINKENV);
+    /* The labels dcs_reverse reads were written here a moment ago: the
+     * service they were made from, and the compact reader for the other. */
+    json_t *injected = env ? dcs_json_read_compact(json_string_value(env),
+                                                   json_string_length(env)) : NULL;
+    struct dcs_reverse_ctx rev = *(const struct dcs_reverse_ctx *)ctx;
 
     (void)extra;
-    obj = svc ? dcs_reverse(svc, ctx, err) : NULL;
+    rev.kept = json_is_object(service) ? service : NULL;
+    rev.injected = json_is_array(injected) ? injected : NULL;
+    obj = svc ? dcs_reverse(svc, &rev, err) : NULL;
+    json_decref(injected);
     if (obj)
         dcs_json_write(text, obj, 2, 4);
     json_decref(svc);
@@ -301,7 +310,8 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
     struct whole_ctx w = {{out, a->in.file, warnings, print_now, 0, {0}},
                           json_pack("{s:{}, s:{}}", "networks", "volumes")};
     struct check_ctx check = {entries, &a->in.opts};
-    struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL};
+    struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL,
+                                  NULL, NULL};
     char net[256];
     struct dcs_each_text how = {.lines_source = print_now ? a->in.file : NULL,
                                 .emit = cloud ? emit_cloud : emit_compose, .ctx = &w,

@@ -208,14 +208,15 @@ static void indent_lines(struct dcs_strbuf *out, const char *text)
     }
 }
 
-int dcs_compose_render(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
-                       void *default_net, struct dcs_error *err)
+int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
+                       struct dcs_strbuf *extra, void *default_net, struct dcs_error *err)
 {
     const char *name = json_string_value(path(spec, "Labels", DCS_LABEL_NAME));
     json_t *top = json_pack("{s:{}, s:{}}", "networks", "volumes"), *doc;
     size_t need;
     char *yaml;
 
+    (void)service;
     if (!name) { /* a PATCH body's fragment: no service to write */
         json_decref(top);
         return DCS_OK;

@@ -187,11 +187,14 @@ struct dcs_fwd_sink {
 };
 
 /* Translate entry e of dcs_load_services (its service read back from its
- * text when lean) with its uuid; warnings to sink. */
+ * text when lean) with its uuid; warnings to sink.  With `service`, a new
+ * reference to the canonical service it translated is stored there (to be
+ * read, not changed: the cache may hold it). */
 json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                           struct dcs_svc_cache *cache, const json_t *needs,
                           const struct dcs_translate_opts *opts, const json_t *uuids,
-                          const struct dcs_fwd_sink *sink, struct dcs_error *err);
+                          const struct dcs_fwd_sink *sink, json_t **service,
+                          struct dcs_error *err);
 
 /* The member of the needs (dcs_index_needs_of_entries) that holds the
  * outer ports more than one service publishes (dcs_port_key, one after

@@ -815,7 +815,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                              struct dcs_svc_cache *cache, const json_t *needs,
                              const struct dcs_translate_opts *opts,
                              const json_t *uuids, const struct dcs_fwd_sink *sink,
-                             struct dcs_error *err)
+                             json_t **service, struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(e, "name"));
     const json_t *stored = json_object_get(e, "service");
@@ -838,6 +838,8 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
     }
     restore_label_order(svc, json_object_get(e, "label_order"));
     spec = forward_one(&in, peers, cache, needs, opts, sink->warnings, err);
+    if (spec && service)
+        *service = json_incref(svc);
     json_decref(svc);
     return spec;
 }
@@ -859,7 +861,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
         struct dcs_fwd_sink sink = {warnings, NULL, NULL};
-        spec = dcs_forward_entry(e, peers, &cache, needs, opts, uuids, &sink, err);
+        spec = dcs_forward_entry(e, peers, &cache, needs, opts, uuids, &sink, NULL, err);
         if (!spec) {
             dcs_prefix_service(err, name ? name : "");
             rc = DCS_ERR;

@@ -65,25 +65,28 @@ static void fwd_one_into(struct fwd_run *r, struct fwd_chunk *c, size_t i,
      * more to make, read and free there than the lines. */
     struct dcs_fwd_sink sink = {NULL, r->how->lines_source ? &c->lines : NULL,
                             r->how->lines_source};
-    json_t *spec;
+    json_t *spec, *svc = NULL;
+    int rc = DCS_OK;
 
     if (!sink.lines)
         sink.warnings = c->warnings[k] = json_array();
     spec = dcs_forward_entry(json_array_get(r->entries, i), r->peers, cache, r->needs,
-                         r->opts, r->uuids, &sink, &c->err);
+                             r->opts, r->uuids, &sink, r->how->render ? &svc : NULL,
+                             &c->err);
     if (!spec) {
         c->failed = true;
         return;
     }
-    if (r->how->render && r->how->render(spec, &c->text, &c->extra, r->how->render_ctx,
-                                         &c->err)) {
-        json_decref(spec);
+    if (r->how->render)
+        rc = r->how->render(spec, svc, &c->text, &c->extra, r->how->render_ctx, &c->err);
+    else
+        dcs_json_write(&c->text, spec, 2, r->how->base);
+    json_decref(spec);
+    json_decref(svc);
+    if (rc) {
         c->failed = true;
         return;
     }
-    if (!r->how->render)
-        dcs_json_write(&c->text, spec, 2, r->how->base);
-    json_decref(spec);
     c->text_end[k] = c->text.len;
     c->lines_end[k] = c->lines.len;
     c->extra_end[k] = c->extra.len;
@@ -173,7 +176,7 @@ static void fwd_warnings_of(struct fwd_run *r, size_t i, json_t *warnings)
     struct dcs_error again = r->err0;
 
     json_decref(dcs_forward_entry(json_array_get(r->entries, i), r->peers, &cache, r->needs,
-                              r->opts, r->uuids, &sink, &again));
+                              r->opts, r->uuids, &sink, NULL, &again));
     dcs_svc_cache_release(&cache);
 }
 

@@ -3,6 +3,7 @@
  * object with every attribute of the reference, typed as documented.
  * Mapped fields come from what swarm runs; kept ones from dcswarm.spec.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,27 +191,48 @@ static void decorate_ports(struct rev *r)
     }
 }
 
+static json_t *envvar_new(const char *key, size_t klen, const char *value, const char *origin)
+{
+    json_t *e = json_object();
+
+    json_object_set_new_nocheck(e, "key", json_stringn(key, klen));
+    json_object_set_new_nocheck(e, "value", json_string(value));
+    json_object_set_new_nocheck(e, "origin", json_string_nocheck(origin));
+    return e;
+}
+
+/* Is key (klen bytes) one of the names in `injected`?  A service linked to
+ * several others has dozens of both: lengths first, no strlen. */
+static bool is_injected(const json_t *injected, const char *key, size_t klen)
+{
+    const json_t *name;
+    size_t j;
+
+    json_array_foreach(injected, j, name)
+        if (json_string_length(name) == klen &&
+            !memcmp(json_string_value(name), key, klen))
+            return true;
+    return false;
+}
+
 static void set_calculated_envvars(struct rev *r)
 {
-    json_t *out = json_array(), *e;
+    json_t *out = json_array(), *e, *v;
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
     size_t i;
 
-    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e)
-        json_array_append_new(out, json_pack("{s:O, s:O, s:s}", "key",
-                                             json_object_get(e, "key"), "value",
-                                             json_object_get(e, "value"), "origin", "user"));
+    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e) {
+        v = json_object();
+        json_object_set_nocheck(v, "key", json_object_get(e, "key"));
+        json_object_set_nocheck(v, "value", json_object_get(e, "value"));
+        json_object_set_new_nocheck(v, "origin", json_string_nocheck("user"));
+        json_array_append_new(out, v);
+    }
     json_array_foreach(env, i, e) {
-        const char *kv = json_string_value(e), *eq = strchr(kv, '=');
-        size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-        size_t j;
-        json_t *name;
-        json_array_foreach(r->injected, j, name)
-            if (strlen(json_string_value(name)) == klen &&
-                !strncmp(json_string_value(name), kv, klen))
-                json_array_append_new(out, json_pack("{s:s%, s:s, s:s}", "key", kv,
-                                                     klen, "value", eq ? eq + 1 : "",
-                                                     "origin", "tutum"));
+        const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
+        size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
+        if (kv && is_injected(r->injected, kv, klen))
+            json_array_append_new(out, envvar_new(kv, klen, eq ? eq + 1 : "", "tutum"));
     }
     json_object_set_new(r->out, "calculated_envvars", out);
 }
@@ -259,8 +281,10 @@ json_t *dcs_reverse(const json_t *engine_service,
     r.service = engine_service;
     r.spec = spec;
     r.ctx = ctx;
-    r.kept = parse_label(labels, DCS_LABEL_SPEC, json_object());
-    r.injected = parse_label(labels, DCS_LABEL_LINKENV, json_array());
+    r.kept = ctx->kept ? json_incref((json_t *)ctx->kept)
+                       : parse_label(labels, DCS_LABEL_SPEC, json_object());
+    r.injected = ctx->injected ? json_incref((json_t *)ctx->injected)
+                               : parse_label(labels, DCS_LABEL_LINKENV, json_array());
     lc = parse_label(labels, DCS_LABEL_LIFECYCLE, json_object());
     r.out = json_object();
     json_object_set(r.out, "uuid", json_object_get(labels, DCS_LABEL_UUID)

@@ -150,9 +150,12 @@ struct dcs_spec_text {
 
 /* The text of one spec in another form (a compose service, a Docker Cloud
  * object) into text, and what the whole document needs of it into extra;
- * run on the thread that made the spec. */
-typedef int (*dcs_spec_render_fn)(const json_t *spec, struct dcs_strbuf *text,
-                                  struct dcs_strbuf *extra, void *ctx, struct dcs_error *err);
+ * run on the thread that made the spec.  `service` is the canonical
+ * service it was made from (what its dcswarm.spec label holds), borrowed,
+ * read-only. */
+typedef int (*dcs_spec_render_fn)(const json_t *spec, const json_t *service,
+                                  struct dcs_strbuf *text, struct dcs_strbuf *extra, void *ctx,
+                                  struct dcs_error *err);
 
 /* A non-zero return stops the walk and is returned. */
 typedef int (*dcs_spec_text_fn)(const struct dcs_spec_text *spec, void *ctx);
@@ -207,6 +210,11 @@ struct dcs_reverse_ctx {
     const char *public_domain; /* for public_dns / endpoint_uri, or NULL */
     const json_t *tasks;       /* the service's tasks (Engine JSON), or NULL */
     const json_t *stack_uri;   /* stack resource URI string, or NULL */
+    /* The dcswarm.spec and dcswarm.link-env labels already read (an
+     * object, an array; borrowed, not changed), or NULL: read from the
+     * labels. */
+    const json_t *kept;
+    const json_t *injected;
 };
 
 /* Reverse: an Engine service (the object GET /services/{id} returns, or a
@@ -225,8 +233,8 @@ void dcs_compose_default_network(const char *stack, char *out, size_t len);
  * service of spec as dcs_compose_yaml writes it under "services:", and, in
  * extra, {"networks", "volumes"} it adds to the top of the file (compact
  * JSON, in the order of first use). */
-int dcs_compose_render(const json_t *spec, struct dcs_strbuf *text, struct dcs_strbuf *extra,
-                       void *default_net, struct dcs_error *err);
+int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
+                       struct dcs_strbuf *extra, void *default_net, struct dcs_error *err);
 /* What follows the services of a compose file: top's "networks" and
  * "volumes" (those not empty) as YAML (new string, "" for none). */
 char *dcs_compose_tail(const json_t *top, struct dcs_error *err);

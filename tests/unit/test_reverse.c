@@ -35,7 +35,8 @@ static json_t *translate_one(const char *text, const char *stack)
 static void test_every_example_attribute_typed(void **state)
 {
     json_t *example = json_load_file(EXAMPLE, 0, NULL), *spec, *eng, *obj, *v;
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", "user_namespace", "dockerapp.io", NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", "user_namespace", "dockerapp.io", NULL, NULL,
+                                  NULL, NULL};
     char *text;
     const char *key;
 
@@ -79,7 +80,7 @@ static const char *state_with(const char *svc_json, json_t *tasks, const char *u
 {
     static char out[64];
     json_t *spec = translate_one(svc_json, NULL), *eng, *obj;
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, tasks, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, tasks, NULL, NULL, NULL};
 
     eng = json_pack("{s:o}", "Spec", spec);
     if (update)
@@ -157,7 +158,7 @@ static void test_link_variables(void **state)
  * variables (it used to crash -o cloud). */
 static void test_fragment_without_name(void **state)
 {
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL, NULL};
     json_t *svc = json_pack("{s:{s:{s:{s:i}}}}", "Spec", "Mode", "Replicated", "Replicas", 3);
     struct dcs_error err;
     json_t *obj;
@@ -179,7 +180,7 @@ static void test_link_env_injected_and_not_user(void **state)
     json_t *entries = dcs_load_services(stack, strlen(stack), &o, NULL, NULL);
     json_t *result = dcs_forward(entries, &o, NULL, NULL, NULL);
     json_t *web = json_array_get(json_object_get(result, "services"), 0);
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL, NULL};
     json_t *eng = json_pack("{s:O}", "Spec", web), *obj = dcs_reverse(eng, &ctx, NULL);
     const json_t *env = json_object_get(obj, "container_envvars");
     (void)state;
