@@ -195,26 +195,13 @@ void dcs_compose_default_network(const char *stack, char *out, size_t len)
     snprintf(out, len, "%s%s", stack ? stack : DCS_DEFAULT_NETWORK, stack ? "_default" : "");
 }
 
-/* text, every line that has any indented by two spaces: a mapping emitted
- * alone, as it reads one level down (libyaml indents by two). */
-static void indent_lines(struct dcs_strbuf *out, const char *text)
-{
-    for (const char *line = text, *end; *line; line = end) {
-        end = strchr(line, '\n');
-        end = end ? end + 1 : line + strlen(line);
-        if (*line != '\n')
-            dcs_strbuf_append(out, "  ", 2);
-        dcs_strbuf_append(out, line, (size_t)(end - line));
-    }
-}
-
 int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
                        struct dcs_strbuf *extra, void *default_net, struct dcs_error *err)
 {
     const char *name = json_string_value(path(spec, "Labels", DCS_LABEL_NAME));
     json_t *top = json_pack("{s:{}, s:{}}", "networks", "volumes"), *doc;
     size_t need;
-    char *yaml;
+    int rc;
 
     (void)service;
     if (!name) { /* a PATCH body's fragment: no service to write */
@@ -222,9 +209,9 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
         return DCS_OK;
     }
     doc = json_pack("{s:o}", name, compose_service(spec, top, default_net));
-    yaml = doc ? dcs_yaml_emit(doc, err) : NULL;
-    if (yaml)
-        indent_lines(text, yaml);
+    /* Indented by two: the service as it reads under "services:". */
+    rc = doc ? dcs_yaml_write(text, doc, 2, err)
+             : dcs_error_status(err, 500, NULL, "out of memory");
     /* Compact, in insertion order (the order of first use); into the
      * buffer itself: jansson's own strings come from the JSON pool. */
     need = json_dumpb(top, NULL, 0, JSON_COMPACT);
@@ -233,10 +220,11 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
         extra->len += need;
         extra->data[extra->len] = '\0';
     }
-    free(yaml);
     json_decref(doc);
     json_decref(top);
-    return yaml && !extra->failed ? DCS_OK : dcs_error_status(err, 500, NULL, "out of memory");
+    if (rc)
+        return DCS_ERR;
+    return extra->failed ? dcs_error_status(err, 500, NULL, "out of memory") : DCS_OK;
 }
 
 char *dcs_compose_tail(const json_t *top, struct dcs_error *err)
