@@ -403,16 +403,20 @@ static int fwd_envvars(struct fwd *f, const json_t *v, struct dcs_error *err)
     return DCS_OK;
 }
 
-static bool injected(const struct rev *r, const char *key, size_t keylen)
+bool dcs_rev_injected(const struct rev *r, const char *key, size_t klen, size_t *hint)
 {
+    const json_t *v = json_array_get(r->injected, *hint);
     size_t i;
-    json_t *v;
 
-    json_array_foreach(r->injected, i, v) {
-        const char *s = json_string_value(v);
-        if (s && strlen(s) == keylen && !strncmp(s, key, keylen))
-            return true;
+    if (v && json_string_length(v) == klen && !memcmp(json_string_value(v), key, klen)) {
+        ++*hint;
+        return true;
     }
+    json_array_foreach(r->injected, i, v)
+        if (json_string_length(v) == klen && !memcmp(json_string_value(v), key, klen)) {
+            *hint = i + 1;
+            return true;
+        }
     return false;
 }
 
@@ -420,12 +424,12 @@ static void rev_envvars(struct rev *r, const char *field)
 {
     json_t *out = json_array(), *v;
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
-    size_t i;
+    size_t i, hint = 0;
 
     json_array_foreach(env, i, v) {
         const char *kv = json_string_value(v), *eq = strchr(kv, '=');
         size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-        if (injected(r, kv, klen))
+        if (dcs_rev_injected(r, kv, klen, &hint))
             continue;
         json_array_append_new(out, json_pack("{s:s%, s:s}", "key", kv, klen,
                                              "value", eq ? eq + 1 : ""));

@@ -101,6 +101,11 @@ json_t *dcs_cs(struct fwd *f);                      /* TaskTemplate.ContainerSpe
 json_t *dcs_task(struct fwd *f);                    /* TaskTemplate */
 const json_t *dcs_rev_cs(const struct rev *r);
 const json_t *dcs_kept(const struct rev *r, const char *field);
+/* Is the Env name key (klen bytes) one dcswarm put there for a link (the
+ * dcswarm.link-env label)?  *hint: where to look first, 0 at the start of
+ * a walk through Env; the names come in Env's order, so a walk looks once
+ * per name, not through the whole list. */
+bool dcs_rev_injected(const struct rev *r, const char *key, size_t klen, size_t *hint);
 void dcs_fwd_warn(struct fwd *f, const char *field, const char *class_,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const json_t *dcs_peer(const struct fwd *f, const char *ident);

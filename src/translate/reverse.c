@@ -201,25 +201,11 @@ static json_t *envvar_new(const char *key, size_t klen, const char *value, const
     return e;
 }
 
-/* Is key (klen bytes) one of the names in `injected`?  A service linked to
- * several others has dozens of both: lengths first, no strlen. */
-static bool is_injected(const json_t *injected, const char *key, size_t klen)
-{
-    const json_t *name;
-    size_t j;
-
-    json_array_foreach(injected, j, name)
-        if (json_string_length(name) == klen &&
-            !memcmp(json_string_value(name), key, klen))
-            return true;
-    return false;
-}
-
 static void set_calculated_envvars(struct rev *r)
 {
     json_t *out = json_array(), *e, *v;
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
-    size_t i;
+    size_t i, hint = 0;
 
     json_array_foreach(json_object_get(r->out, "container_envvars"), i, e) {
         v = json_object();
@@ -231,7 +217,7 @@ static void set_calculated_envvars(struct rev *r)
     json_array_foreach(env, i, e) {
         const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
         size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
-        if (kv && is_injected(r->injected, kv, klen))
+        if (kv && dcs_rev_injected(r, kv, klen, &hint))
             json_array_append_new(out, envvar_new(kv, klen, eq ? eq + 1 : "", "tutum"));
     }
     json_object_set_new(r->out, "calculated_envvars", out);
