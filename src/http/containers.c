@@ -128,7 +128,9 @@ static bool matches(struct dcs_ctx *c, const json_t *obj, const char *stack)
     return !sstack || (stack && !strcmp(stack, sstack));
 }
 
-static int collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
+/* id (a uuid, or the task ID DOCKERCLOUD_CONTAINER_API_URI names a
+ * container by, swarm's template knowing no uuid): that one alone. */
+static int collect(struct dcs_ctx *c, json_t *out, const char *id, struct dcs_error *err)
 {
     struct dcs_view v = {0};
     const json_t *s, *t;
@@ -150,7 +152,10 @@ static int collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
             if (!listed(t))
                 continue;
             obj = container_object(c, t, svc_obj);
-            if (matches(c, obj, dcs_label(s, DCS_LABEL_STACK)))
+            const char *tid = json_string_value(json_object_get(t, "ID"));
+            if ((!id || (tid && !strcmp(id, tid)) ||
+                 !strcmp(id, json_string_value(json_object_get(obj, "uuid")))) &&
+                matches(c, obj, dcs_label(s, DCS_LABEL_STACK)))
                 json_array_append(out, obj);
             json_decref(obj);
         }
@@ -179,13 +184,12 @@ int dcs_containers_route(struct dcs_ctx *c, struct dcs_error *err)
         return dcs_error_status(err, 404, NULL, "not found");
     if (r->rt.id[0]) {
         json_object_clear(r->params);
-        json_object_set_new(r->params, "uuid", json_string(r->rt.id));
     } else if (dcs_check_params(r, allowed, err) ||
                dcs_check_state_param(r, dcs_container_states, err)) {
         return DCS_ERR;
     }
     all = json_array();
-    if (collect(c, all, err))
+    if (collect(c, all, r->rt.id[0] ? r->rt.id : NULL, err))
         goto out;
     if (!r->rt.id[0]) {
         rc = dcs_reply_list(r, all, err);

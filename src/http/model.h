@@ -190,6 +190,16 @@ json_t *dcs_image_env(struct dcs_ctx *c, const char *image);
 /* The server secret for service tokens, created on the swarm on first use. */
 int dcs_token_secret(struct dcs_ctx *c, char *out, size_t len, struct dcs_error *err);
 
+/* ==================== the environment of a container ==================== */
+
+/* Into spec (a ServiceSpec dcs_forward made, with its dcswarm labels) the
+ * DOCKERCLOUD_* variables Docker Cloud gave each container of the service,
+ * in c's namespace (container_env.c); their names join the
+ * dcswarm.link-env label.  A service with the global role also gets the
+ * API's address and a token.  DCS_ERR only when the token secret cannot
+ * be read or made. */
+int dcs_container_env(struct dcs_ctx *c, json_t *spec, struct dcs_error *err);
+
 
 /* ==================== records on the swarm ==================== */
 

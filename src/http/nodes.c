@@ -90,7 +90,10 @@ static int nodes(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
     json_array_foreach(list, i, n) {
         json_t *obj = node_object(c, n, tasks);
         const char *u = json_string_value(json_object_get(obj, "uuid"));
-        if ((!prefix || !strncasecmp(u, prefix, strlen(prefix))) && (!uuid || !strcmp(u, uuid)) &&
+        /* By path, the swarm ID too: DOCKERCLOUD_NODE_API_URI is a template. */
+        const char *id = json_string_value(json_object_get(n, "ID"));
+        bool named = !uuid || !strcmp(u, uuid) || (c->req->rt.id[0] && id && !strcmp(id, uuid));
+        if ((!prefix || !strncasecmp(u, prefix, strlen(prefix))) && named &&
             (!state || !strcmp(state, json_string_value(json_object_get(obj, "state")))))
             json_array_append(out, obj);
         json_decref(obj);

@@ -10,8 +10,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/normalize.h"
@@ -247,70 +245,6 @@ static json_t *client_body(const json_t *raw, struct dcs_error *err)
 
 /* ---------------- writing services ---------------- */
 
-static void add_env(json_t *spec, json_t *names, const char *key, const char *value)
-{
-    json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
-    json_t *env = json_object_get(cs, "Env");
-    char *kv = NULL;
-
-    if (!env) {
-        env = json_array();
-        json_object_set_new(cs, "Env", env);
-    }
-    if (asprintf(&kv, "%s=%s", key, value) < 0)
-        return;
-    json_array_append_new(env, json_string(kv));
-    json_array_append_new(names, json_string(key));
-    free(kv);
-}
-
-/* A service with the global role talks to this server as its namespace. */
-static int inject_global_role(struct dcs_ctx *c, const json_t *canon, json_t *spec,
-                              const char *uuid, struct dcs_error *err)
-{
-    const json_t *r;
-    size_t i;
-    bool global = false;
-    char secret[128], key[256], tok[512], *b64, uri[512], plain[400];
-    json_t *labels = json_object_get(spec, "Labels"), *names;
-    const char *injected = json_string_value(json_object_get(labels, DCS_LABEL_LINKENV));
-
-    json_array_foreach(json_object_get(canon, "roles"), i, r)
-        global |= !strcmp(json_string_value(r) ? json_string_value(r) : "", "global");
-    if (!global)
-        return DCS_OK;
-    if (dcs_token_secret(c, secret, sizeof(secret), err))
-        return DCS_ERR;
-    dcs_auth_service_key(secret, c->req->ns, key, sizeof(key));
-    snprintf(plain, sizeof(plain), "%s:%s", DCS_SERVICE_USER, key);
-    b64 = malloc(4 * ((strlen(plain) + 2) / 3) + 1);
-    if (!b64)
-        return dcs_error_status(err, 500, NULL, "out of memory");
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)strlen(plain));
-    snprintf(tok, sizeof(tok), "Basic %s", b64);
-    free(b64);
-    names = injected ? json_loads(injected, 0, NULL) : NULL;
-    if (!json_is_array(names)) {
-        json_decref(names);
-        names = json_array();
-    }
-    add_env(spec, names, "DOCKERCLOUD_AUTH", tok);
-    add_env(spec, names, "DOCKERCLOUD_REST_HOST", c->cfg->public_url);
-    add_env(spec, names, "DOCKERCLOUD_STREAM_HOST", c->cfg->stream_url);
-    snprintf(uri, sizeof(uri), "%s/api/app/v1/%s/service/%s/", c->cfg->public_url, c->req->ns,
-             uuid);
-    add_env(spec, names, "DOCKERCLOUD_SERVICE_API_URI", uri + strlen(c->cfg->public_url));
-    add_env(spec, names, "DOCKERCLOUD_SERVICE_API_URL", uri);
-    {
-        char *text = json_dumps(names, JSON_COMPACT);
-        if (text)
-            json_object_set_new(labels, DCS_LABEL_LINKENV, json_string(text));
-        free(text);
-    }
-    json_decref(names);
-    return DCS_OK;
-}
-
 /* The namespace's network, created on first use; the others a service is
  * attached to (its stack's, its link targets') exist already. */
 static int ensure_network(struct dcs_ctx *c, const json_t *spec, const char *stack,
@@ -489,7 +423,7 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
     dcs_lifecycle_set(spec, lc);
     json_decref(lc);
     dcs_spec_not_started(spec);
-    if (name_and_network(c, spec, name, err) || inject_global_role(c, canon, spec, uuid, err) ||
+    if (name_and_network(c, spec, name, err) || dcs_container_env(c, spec, err) ||
         ensure_network(c, spec, NULL, err))
         goto out;
     dcs_link_networks(spec, v.services, canon);
@@ -688,7 +622,7 @@ static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struc
     o.stack = dcs_label(svc, DCS_LABEL_STACK);
     json_object_set(peers, uuid, canon);
     spec = dcs_forward_service(canon, peers, &o, uuid, warnings, err);
-    if (!spec || inject_global_role(c, canon, spec, uuid, err))
+    if (!spec || dcs_container_env(c, spec, err))
         goto out;
     if (!o.stack || strcmp(json_string_value(json_object_get(spec, "Name")),
                            json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"))))
@@ -696,6 +630,8 @@ static int patch(struct dcs_ctx *c, struct dcs_view *v, const json_t *svc, struc
     /* A change of kept fields or of the target only must not restart the
      * containers: compare what both versions of the service translate to. */
     old_spec = dcs_forward_service(before, peers, &o, uuid, NULL, err);
+    if (old_spec && dcs_container_env(c, old_spec, err))
+        goto out;
     own_network(c, v, svc, before, canon, spec, old_spec);
     if (ensure_network(c, spec, o.stack, err))
         goto out;

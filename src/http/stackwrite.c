@@ -154,6 +154,8 @@ static int write_stack(struct dcs_ctx *c, const char *name, bool create, struct 
             goto out;
         }
         keep_lifecycle(spec, s);
+        if (dcs_container_env(c, spec, err))
+            goto out;
     }
     if ((plan = dcs_apply_plan(c->eng, fwd, &ao, err)) &&
         dcs_apply_run(c->eng, plan, NULL, NULL, err) == DCS_OK)

@@ -423,6 +423,97 @@ def test_engine_down_and_back(dcswarm, proxy):
         assert s.stop() == 0
 
 
+def container_env(container):
+    cli, c = container
+    try:
+        rc, out = exec_out(c, ["env"])
+    finally:
+        cli.close()
+    assert rc == 0, out
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def running_containers(swarm_name, n, timeout=90):
+    """The environments of n running tasks (one per task)."""
+    eng = labapi.manager()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            tasks = [t for t in eng.request("GET", "/tasks", query={"filters": {
+                "service": [swarm_name], "desired-state": ["running"]}}).json or []
+                if t.get("Status", {}).get("State") == "running"]
+            if len(tasks) == n:
+                out = []
+                for t in tasks:
+                    cli = docker.DockerClient(base_url=node_host(t["NodeID"]))
+                    cid = t["Status"]["ContainerStatus"]["ContainerID"]
+                    out.append((t, container_env((cli, cli.containers.get(cid)))))
+                return out
+            time.sleep(0.5)
+    finally:
+        eng.close()
+    pytest.fail("not %d running tasks of %s" % (n, swarm_name))
+
+
+def test_every_container_knows_itself(srv, lab_image):
+    """Docker Cloud's DOCKERCLOUD_* variables, in every container, resolve
+    on this server: the service, the container (by its task), the node."""
+    o = create(srv, "selfaware", lab_image, target_num_containers=2)
+    start(srv, o)
+    got = running_containers("alice_selfaware", 2)
+    names = set()
+    for task, env in got:
+        assert env["DOCKERCLOUD_SERVICE_API_URI"] == o["resource_uri"]
+        assert env["DOCKERCLOUD_SERVICE_API_URL"].endswith(o["resource_uri"])
+        assert env["DOCKERCLOUD_SERVICE_API_URL"].startswith("http")
+        assert env["DOCKERCLOUD_SERVICE_HOSTNAME"] == "selfaware"
+        assert "DOCKERCLOUD_AUTH" not in env  # the global role's alone
+        me = srv.req("GET", env["DOCKERCLOUD_CONTAINER_API_URI"])
+        assert me.status_code == 200, me.text
+        me = me.json()
+        assert me["service"] == o["resource_uri"]
+        assert env["DOCKERCLOUD_CONTAINER_API_URL"].endswith(env["DOCKERCLOUD_CONTAINER_API_URI"])
+        assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == "selfaware-%d" % task["Slot"]
+        names.add(env["DOCKERCLOUD_CONTAINER_HOSTNAME"])
+        node = srv.req("GET", env["DOCKERCLOUD_NODE_API_URI"])
+        assert node.status_code == 200, node.text
+        assert node.json()["resource_uri"] == me["node"]
+        assert env["DOCKERCLOUD_NODE_HOSTNAME"] == [
+            os.environ["DCS_LAB_NODE%d_NAME" % i]
+            for i in range(1, int(labapi.lab_env("DCS_LAB_NODES")) + 1)
+            if os.environ["DCS_LAB_NODE%d_ID" % i] == task["NodeID"]][0]
+    assert names == {"selfaware-1", "selfaware-2"}
+    # They are dcswarm's, not the user's: not in container_envvars.
+    svc = srv.req("GET", o["resource_uri"]).json()
+    assert not [e for e in svc["container_envvars"] if e["key"].startswith("DOCKERCLOUD_")]
+    # A change of a kept field leaves the containers alone.
+    before = {t["ID"] for t, _ in got}
+    r = srv.req("PATCH", o["resource_uri"], data=json.dumps({"autoredeploy": True}))
+    assert r.status_code == 200, r.text
+    assert {t["ID"] for t, _ in running_containers("alice_selfaware", 2)} == before
+
+
+def test_stack_services_know_themselves(srv, lab_image):
+    r = srv.req("POST", "/api/app/v1/stack/", data=json.dumps({
+        "name": "knowing", "services": [
+            {"name": "inner", "image": lab_image, "run_command": IDLE_CMD},
+            {"name": "everywhere", "image": lab_image, "run_command": IDLE_CMD,
+             "deployment_strategy": "EVERY_NODE"}]}))
+    assert r.status_code == 201, r.text
+    svc = srv.req("GET", "/api/app/v1/service/?name=inner").json()["objects"][0]
+    env = dict(e.split("=", 1) for e in engine_service("knowing_inner")["Spec"]["TaskTemplate"]
+               ["ContainerSpec"]["Env"])
+    assert env["DOCKERCLOUD_SERVICE_API_URI"] == svc["resource_uri"]
+    assert env["DOCKERCLOUD_CONTAINER_API_URI"].endswith("/container/{{.Task.ID}}/")
+    assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == \
+        'inner-{{if eq .Task.Slot "0"}}1{{else}}{{.Task.Slot}}{{end}}'
+    # Global mode: swarm gives its tasks no slot; the node tells them apart.
+    env = dict(e.split("=", 1) for e in engine_service("knowing_everywhere")["Spec"]
+               ["TaskTemplate"]["ContainerSpec"]["Env"])
+    assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == "everywhere-{{.Node.Hostname}}"
+    assert srv.req("DELETE", r.json()["resource_uri"]).status_code == 202
+
+
 def test_global_role_gets_api_access(srv, lab_image):
     o = create(srv, "robot", lab_image, roles=["global"])
     start(srv, o)
@@ -438,6 +529,11 @@ def test_global_role_gets_api_access(srv, lab_image):
     auth = env["DOCKERCLOUD_AUTH"]
     assert auth.startswith("Basic ")
     h = {"Authorization": auth}
+    # What dockercloud-haproxy reads first: its own container, with its token.
+    me = srv.req("GET", env["DOCKERCLOUD_CONTAINER_API_URI"], auth=None, headers=h)
+    assert me.status_code == 200, me.text
+    assert me.json()["service"] == env["DOCKERCLOUD_SERVICE_API_URI"] == o["resource_uri"]
+    assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == "robot-1"  # a role, not global mode
     r = srv.req("GET", "/api/app/v1/service/", auth=None, headers=h)
     assert r.status_code == 200, r.text
     assert o["uuid"] in [x["uuid"] for x in r.json()["objects"]]
