@@ -2,8 +2,12 @@
  * containers.c - /api/app/v1/[ns/]container/: one container per swarm task
  * of the namespace's services, read-only.  A container's uuid is derived
  * from its task's ID (as the service's "containers" list derives it), its
- * node is the resource URI of the swarm node it runs on.
+ * node is the resource URI of the swarm node it runs on, its private_ip
+ * its address on its service's network, and its links are to and from the
+ * running containers of the services its service links with (what
+ * dockercloud-haproxy builds its backends from).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +65,75 @@ static const char *const inherited[] = {
     "privileged", "read_only", "roles", "run_command", "security_opt", "stdin_open", "tty",
     "user", "working_dir", "public_dns", "synchronized", NULL};
 
-static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t *svc_obj)
+/* A container's number in its service: its task's slot.  A global
+ * service's tasks have none: they are numbered in the order of their
+ * nodes, so that names stay apart ("lb-1", "lb-2"). */
+static long long container_number(const json_t *t, const json_t *tasks)
+{
+    long long slot = json_integer_value(json_object_get(t, "Slot")), n = 1;
+    const char *node = json_string_value(json_object_get(t, "NodeID"));
+    const json_t *o;
+    size_t i;
+
+    if (slot > 0)
+        return slot;
+    json_array_foreach(tasks, i, o) {
+        const char *other = json_string_value(json_object_get(o, "NodeID"));
+        if (o != t && listed(o) && node && other && strcmp(other, node) < 0)
+            n++;
+    }
+    return n;
+}
+
+static bool on_network(const json_t *attachment, const json_t *ids)
+{
+    const char *id = json_string_value(json_object_get(json_object_get(attachment, "Network"),
+                                                       "ID"));
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(ids, i, v)
+        if (id && !strcmp(id, json_string_value(v)))
+            return true;
+    return false;
+}
+
+/* The task's address (without its prefix length) on a network of `ids`
+ * (NULL: any), never the ingress network; "" when it has none yet. */
+static void task_address(const json_t *t, const json_t *ids, char *out, size_t len)
+{
+    const json_t *a;
+    size_t i;
+
+    *out = '\0';
+    json_array_foreach(json_object_get(t, "NetworksAttachments"), i, a) {
+        const json_t *spec = json_object_get(json_object_get(a, "Network"), "Spec");
+        const char *addr = json_string_value(json_array_get(json_object_get(a, "Addresses"), 0));
+        if (!addr || json_is_true(json_object_get(spec, "Ingress")) ||
+            (ids && !on_network(a, ids)))
+            continue;
+        snprintf(out, len, "%.*s", (int)strcspn(addr, "/"), addr);
+        return;
+    }
+}
+
+/* The IDs of the networks the task is attached to (new array). */
+static json_t *task_networks(const json_t *t)
+{
+    json_t *ids = json_array();
+    const json_t *a;
+    size_t i;
+
+    json_array_foreach(json_object_get(t, "NetworksAttachments"), i, a) {
+        const json_t *id = json_object_get(json_object_get(a, "Network"), "ID");
+        if (json_is_string(id))
+            json_array_append(ids, (json_t *)id);
+    }
+    return ids;
+}
+
+static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t *svc_obj,
+                                const json_t *tasks)
 {
     const char *tid = json_string_value(json_object_get(t, "ID"));
     const char *node = json_string_value(json_object_get(t, "NodeID"));
@@ -70,8 +142,7 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     const char *state = container_state(t);
     const char *stamp = json_string_value(json_object_get(json_object_get(t, "Status"), "Timestamp"));
     json_t *obj = json_object();
-    char uuid[37], nuuid[37], uri[512], name[300];
-    long long slot = json_integer_value(json_object_get(t, "Slot"));
+    char uuid[37], nuuid[37], uri[512], name[300], ip[64];
 
     for (const char *const *f = inherited; *f; f++) {
         json_t *v = json_object_get(svc_obj, *f);
@@ -81,10 +152,8 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     dcs_uri(c, "container", uuid, uri, sizeof(uri));
     json_object_set_new(obj, "uuid", json_string(uuid));
     json_object_set_new(obj, "resource_uri", json_string(uri));
-    if (!slot)
-        slot = 1;
     snprintf(name, sizeof(name), "%s-%lld", json_string_value(json_object_get(svc_obj, "name")),
-             slot);
+             container_number(t, tasks));
     json_object_set_new(obj, "name", json_string(name));
     json_object_set_new(obj, "state", json_string(state));
     json_object_set_new(obj, "exit_code", json_is_integer(exit_code) && !strcmp(state, "Stopped")
@@ -105,7 +174,8 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     json_object_set_new(obj, "destroyed_datetime", json_null());
     json_object_set_new(obj, "linked_to_container", json_array());
     json_object_set_new(obj, "linked_from_container", json_array());
-    json_object_set_new(obj, "private_ip", json_null());
+    task_address(t, NULL, ip, sizeof(ip));
+    json_object_set_new(obj, "private_ip", *ip ? json_string(ip) : json_null());
     json_object_set_new(obj, "nickname", json_string(name));
     return obj;
 }
@@ -128,41 +198,153 @@ static bool matches(struct dcs_ctx *c, const json_t *obj, const char *stack)
     return !sstack || (stack && !strcmp(stack, sstack));
 }
 
+/* A container made, with what linking it needs. */
+struct made {
+    json_t *obj;
+    const json_t *task, *svc_obj;
+    const char *stack;
+    long long number;
+};
+
+static bool running(const struct made *m)
+{
+    return !strcmp(json_string_value(json_object_get(m->obj, "state")), "Running");
+}
+
+/* What a container of `to` offers the container `from` links from: every
+ * port of its service at its address on a network they share. */
+static json_t *endpoints(const struct made *to, const json_t *from_networks)
+{
+    json_t *out = json_object();
+    const json_t *p;
+    size_t i;
+    char ip[64], key[64], url[160];
+
+    task_address(to->task, from_networks, ip, sizeof(ip));
+    if (!*ip)
+        task_address(to->task, NULL, ip, sizeof(ip));
+    json_array_foreach(json_object_get(to->svc_obj, "container_ports"), i, p) {
+        const char *proto = json_string_value(json_object_get(p, "protocol"));
+        long long port = json_integer_value(json_object_get(p, "inner_port"));
+        proto = proto ? proto : "tcp";
+        snprintf(key, sizeof(key), "%lld/%s", port, proto);
+        snprintf(url, sizeof(url), "%s://%s:%lld", proto, ip, port);
+        if (*ip)
+            json_object_set_new(out, key, json_string(url));
+    }
+    return out;
+}
+
+/* One link from container a to the running containers of the service its
+ * link l names, recorded on both sides. */
+static void link_one(struct made *m, size_t n, struct made *a, const json_t *l)
+{
+    const char *to = json_string_value(json_object_get(l, "to_service"));
+    const char *alias = json_string_value(json_object_get(l, "name"));
+    json_t *nets = task_networks(a->task), *entry;
+    char name[300];
+
+    for (size_t k = 0; to && k < n; k++) {
+        struct made *b = &m[k];
+        const char *uri = json_string_value(json_object_get(b->svc_obj, "resource_uri"));
+        if (!uri || strcmp(uri, to) || !running(b))
+            continue;
+        snprintf(name, sizeof(name), "%s-%lld", alias && *alias ? alias
+                 : json_string_value(json_object_get(b->svc_obj, "name")), b->number);
+        entry = json_pack("{s:s, s:O, s:O, s:o}", "name", name, "from_container",
+                          json_object_get(a->obj, "resource_uri"), "to_container",
+                          json_object_get(b->obj, "resource_uri"), "endpoints",
+                          endpoints(b, nets));
+        if (!entry)
+            continue;
+        json_array_append(json_object_get(a->obj, "linked_to_container"), entry);
+        json_array_append_new(json_object_get(b->obj, "linked_from_container"), entry);
+    }
+    json_decref(nets);
+}
+
+/* Docker Cloud's container links: one per running container of every
+ * service a running container's service links to. */
+static void link_containers(struct made *m, size_t n)
+{
+    const json_t *l;
+    size_t i;
+
+    for (size_t k = 0; k < n; k++)
+        if (running(&m[k]))
+            json_array_foreach(json_object_get(m[k].svc_obj, "linked_to_service"), i, l)
+                link_one(m, n, &m[k], l);
+}
+
+static bool grow(struct made **m, size_t n, size_t *cap)
+{
+    size_t want = *cap ? 2 * *cap : 16;
+    struct made *grown;
+
+    if (n < *cap)
+        return true;
+    if (!(grown = realloc(*m, want * sizeof(**m))))
+        return false;
+    *m = grown;
+    *cap = want;
+    return true;
+}
+
+/* Every listed task of the view's services as a container, into *out
+ * (*n of them, made even when it fails: the caller frees them). */
+static int make_all(struct dcs_ctx *c, struct dcs_view *v, json_t *svc_objs, struct made **out,
+                    size_t *n, struct dcs_error *err)
+{
+    const json_t *s, *t;
+    size_t i, j, cap = 0;
+    json_t *svc_obj;
+
+    json_array_foreach(v->services, i, s) {
+        const json_t *tasks = json_object_get(v->tasks, json_string_value(json_object_get(s, "ID")));
+        if (!json_array_size(tasks))
+            continue;
+        if (!(svc_obj = dcs_service_object(c, v, s, err)))
+            return DCS_ERR;
+        json_array_append_new(svc_objs, svc_obj);
+        json_array_foreach(tasks, j, t) {
+            if (!listed(t))
+                continue;
+            if (!grow(out, *n, &cap))
+                return dcs_error_status(err, 500, NULL, "out of memory");
+            (*out)[(*n)++] = (struct made){container_object(c, t, svc_obj, tasks), t, svc_obj,
+                                           dcs_label(s, DCS_LABEL_STACK),
+                                           container_number(t, tasks)};
+        }
+    }
+    return DCS_OK;
+}
+
 /* id (a uuid, or the task ID DOCKERCLOUD_CONTAINER_API_URI names a
  * container by, swarm's template knowing no uuid): that one alone. */
 static int collect(struct dcs_ctx *c, json_t *out, const char *id, struct dcs_error *err)
 {
     struct dcs_view v = {0};
-    const json_t *s, *t;
-    size_t i, j;
+    json_t *svc_objs = json_array();
+    struct made *m = NULL;
+    size_t n = 0;
     int rc = DCS_ERR;
 
-    if (dcs_view_load(c, &v, true, false, err))
+    if (dcs_view_load(c, &v, true, false, err) || make_all(c, &v, svc_objs, &m, &n, err))
         goto done;
-    json_array_foreach(v.services, i, s) {
-        const json_t *tasks = json_object_get(v.tasks, json_string_value(json_object_get(s, "ID")));
-        json_t *svc_obj;
-        if (!json_array_size(tasks))
-            continue;
-        svc_obj = dcs_service_object(c, &v, s, err);
-        if (!svc_obj)
-            goto done;
-        json_array_foreach(tasks, j, t) {
-            json_t *obj;
-            if (!listed(t))
-                continue;
-            obj = container_object(c, t, svc_obj);
-            const char *tid = json_string_value(json_object_get(t, "ID"));
-            if ((!id || (tid && !strcmp(id, tid)) ||
-                 !strcmp(id, json_string_value(json_object_get(obj, "uuid")))) &&
-                matches(c, obj, dcs_label(s, DCS_LABEL_STACK)))
-                json_array_append(out, obj);
-            json_decref(obj);
-        }
-        json_decref(svc_obj);
+    link_containers(m, n);
+    for (size_t k = 0; k < n; k++) {
+        const char *tid = json_string_value(json_object_get(m[k].task, "ID"));
+        if ((!id || (tid && !strcmp(id, tid)) ||
+             !strcmp(id, json_string_value(json_object_get(m[k].obj, "uuid")))) &&
+            matches(c, m[k].obj, m[k].stack))
+            json_array_append(out, m[k].obj);
     }
     rc = DCS_OK;
 done:
+    for (size_t k = 0; k < n; k++)
+        json_decref(m[k].obj);
+    free(m);
+    json_decref(svc_objs);
     dcs_view_release_later(c, &v);
     return rc;
 }

@@ -514,6 +514,44 @@ def test_stack_services_know_themselves(srv, lab_image):
     assert srv.req("DELETE", r.json()["resource_uri"]).status_code == 202
 
 
+def test_container_links_reach_every_linked_container(srv, lab_image):
+    """What dockercloud-haproxy builds its backends from: one link per
+    running container of the linked service, at an address that answers."""
+    web = create(srv, "pages", lab_image, target_num_containers=2,
+                 run_command="sh -c 'mkdir -p /www && hostname > /www/index.html && "
+                             "exec httpd -f -p 80 -h /www'",
+                 container_ports=[{"protocol": "tcp", "inner_port": 80}])
+    lb = create(srv, "front", lab_image,
+                linked_to_service=[{"to_service": web["resource_uri"], "name": "web"}])
+    start(srv, web)
+    start(srv, lb)
+    running_containers("alice_pages", 2)
+    cli, me = running_container("alice_front")
+    try:
+        mine = [x for x in srv.req("GET", "/api/app/v1/container/?service=%s" %
+                                   lb["resource_uri"]).json()["objects"]
+                if x["state"] == "Running"]
+        assert len(mine) == 1
+        links = mine[0]["linked_to_container"]
+        assert sorted(x["name"] for x in links) == ["web-1", "web-2"]
+        answers = set()
+        for link in links:
+            assert link["from_container"] == mine[0]["resource_uri"]
+            target = srv.req("GET", link["to_container"]).json()
+            assert target["resource_uri"] == link["to_container"]  # byte for byte
+            assert target["service"] == web["resource_uri"]
+            assert link["endpoints"] == {"80/tcp": "tcp://%s:80" % target["private_ip"]}
+            assert [x["from_container"] for x in target["linked_from_container"]] == \
+                [mine[0]["resource_uri"]]
+            rc, out = exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
+                                    "nc %s 80" % target["private_ip"]])
+            assert rc == 0 and " 200 " in out.splitlines()[0], out
+            answers.add(out.strip().splitlines()[-1])
+        assert len(answers) == 2  # two containers, two hostnames
+    finally:
+        cli.close()
+
+
 def test_global_role_gets_api_access(srv, lab_image):
     o = create(srv, "robot", lab_image, roles=["global"])
     start(srv, o)
