@@ -23,8 +23,6 @@
 #include "translate/translate.h"
 #include "util/jsonw.h"
 
-#define SLOT_OR_ONE "{{if eq .Task.Slot \"0\"}}1{{else}}{{.Task.Slot}}{{end}}"
-
 struct env_out {
     json_t *env;   /* the spec's ContainerSpec.Env */
     json_t *names; /* the dcswarm.link-env label's names */
@@ -100,7 +98,7 @@ static void put_identity(struct env_out *o, const struct dcs_serve_config *cfg, 
     if (global)
         put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s-{{.Node.Hostname}}", name);
     else
-        put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s-" SLOT_OR_ONE, name);
+        put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s-{{.Task.Slot}}", name);
     put(o, "DOCKERCLOUD_NODE_API_URI", "/api/infra/v1/node/{{.Node.ID}}/");
     put(o, "DOCKERCLOUD_NODE_API_URL", "%s/api/infra/v1/node/{{.Node.ID}}/", url);
     put(o, "DOCKERCLOUD_NODE_HOSTNAME", "{{.Node.Hostname}}");

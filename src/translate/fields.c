@@ -461,7 +461,7 @@ struct cs_scalar {
 
 static const struct cs_scalar cs_scalars[] = {
     {"working_dir", "Dir", "/"},      {"user", "User", "root"},
-    {"hostname", "Hostname", ""},     {"tty", "TTY", NULL},
+    {"tty", "TTY", NULL},
     {"stdin_open", "OpenStdin", NULL}, {"read_only", "ReadOnly", NULL},
     {NULL, NULL, NULL},
 };
@@ -485,7 +485,22 @@ static const struct cs_scalar *cs_scalar(const char *field)
     }
 CS_FWD(fwd_working_dir, "working_dir")
 CS_FWD(fwd_user, "user")
-CS_FWD(fwd_hostname, "hostname")
+
+/* A container's hostname is Docker Cloud's container name, <name>-<n>,
+ * unless the service sets one (links.c, dcs_container_hostnames). */
+static int fwd_hostname(struct fwd *f, const json_t *v, struct dcs_error *err)
+{
+    char host[DCS_HOSTNAME_NAME_MAX + sizeof(DCS_HOSTNAME_SLOT)];
+
+    (void)err;
+    if (json_is_string(v) && *json_string_value(v)) {
+        json_object_set_nocheck(dcs_cs(f), "Hostname", (json_t *)v);
+    } else if (!f->partial && dcs_container_hostnames(f->svc)) {
+        snprintf(host, sizeof(host), "%s" DCS_HOSTNAME_SLOT, f->name);
+        json_object_set_new_nocheck(dcs_cs(f), "Hostname", json_string(host));
+    }
+    return DCS_OK;
+}
 CS_FWD(fwd_tty, "tty")
 CS_FWD(fwd_stdin_open, "stdin_open")
 CS_FWD(fwd_read_only, "read_only")
@@ -501,6 +516,18 @@ static void rev_cs_scalar(struct rev *r, const char *field)
                                         ? json_string_value(v) : s->dflt));
     else
         json_object_set_new(r->out, field, json_boolean(json_is_true(v)));
+}
+
+/* The hostname dcswarm gave (fwd_hostname) is none the user set. */
+static void rev_hostname(struct rev *r, const char *field)
+{
+    const char *v = json_string_value(json_object_get(dcs_rev_cs(r), "Hostname"));
+    const char *name = json_string_value(json_object_get(r->out, "name"));
+    size_t n = name ? strlen(name) : 0;
+
+    if (v && name && !strncmp(v, name, n) && !strcmp(v + n, DCS_HOSTNAME_SLOT))
+        v = NULL;
+    json_object_set_new(r->out, field, json_string(v ? v : ""));
 }
 
 static int check_dns(const struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -876,7 +903,9 @@ const struct dcs_field dcs_fields[] = {
     ROW("user", "user", "exact", "TaskTemplate.ContainerSpec.User",
         "default: the image's user (root)", false, fwd_user, rev_cs_scalar),
     ROW("hostname", "hostname", "exact", "TaskTemplate.ContainerSpec.Hostname",
-        "", false, fwd_hostname, rev_cs_scalar),
+        "unset: <name>-{{.Task.Slot}}, Docker Cloud's container name, which swarm's "
+        "DNS answers for (not on every node, nor past 57 characters of name)", true,
+        fwd_hostname, rev_hostname),
     ROW("domainname", "domainname", "kept", "dcswarm.spec label",
         "no swarm equivalent", false, fwd_domainname, rev_kept_string),
     ROW("mac_address", "mac_address", "kept", "dcswarm.spec label",
@@ -925,8 +954,9 @@ const struct dcs_field dcs_fields[] = {
     ROW("linked_to_service", "links", "approximate",
         "TaskTemplate.Networks[].Aliases + ContainerSpec.Env",
         "a shared overlay network, the link name as a network alias of the "
-        "target, and Docker Cloud's link variables (addresses are the alias, "
-        "ports the container ports); no per-container alias-N names",
+        "target, and Docker Cloud's link variables: <ALIAS>_... at the alias, "
+        "<ALIAS>_<n>_... at each container's hostname <service>-<n> (Docker "
+        "Cloud's were <alias>-<n>); ports are the container ports",
         false, dcs_fwd_links, dcs_rev_links),
     /* dcs_fwd_bindings refuses a container path mounted twice, where the
      * paths of other services count too (volumes_from): dcs_forward_check

@@ -238,27 +238,56 @@ static struct port_text *port_texts(const json_t *ports, size_t *n)
     return texts;
 }
 
-/* The variables in the order they are set; a name may come twice. */
+bool dcs_container_hostnames(const json_t *svc)
+{
+    const char *name = json_string_value(json_object_get(svc, "name"));
+    const char *host = json_string_value(json_object_get(svc, "hostname"));
+    const char *strategy = json_string_value(json_object_get(svc, "deployment_strategy"));
+
+    /* A global service's tasks have no slot to tell them apart by. */
+    return name && strlen(name) <= DCS_HOSTNAME_NAME_MAX && (!host || !*host) &&
+           !(strategy && !strcmp(strategy, "EVERY_NODE"));
+}
+
+/* The containers of target that get variables of their own: one per
+ * container when they answer to <name>-<n>, else one set at the alias. */
+static size_t per_container(const json_t *target)
+{
+    json_int_t n = json_integer_value(json_object_get(target, "target_num_containers"));
+
+    if (!dcs_container_hostnames(target))
+        return 0;
+    return n < 1 ? 1 : n > DCS_LINK_CONTAINERS_MAX ? DCS_LINK_CONTAINERS_MAX : (size_t)n;
+}
+
+/* The variables in the order they are set; a name may come twice.  Docker
+ * Cloud gave both the un-indexed set, at the alias (which names the
+ * service on the network), and one set per container, at its hostname. */
 static void link_vars(struct lvars *l, const char *alias, const json_t *target)
 {
     const json_t *envvars = json_object_get(target, "container_envvars");
-    char base[PREFIX_MAX + 1], indexed[PREFIX_MAX + 3];
+    const char *name = json_string_value(json_object_get(target, "name"));
+    char base[PREFIX_MAX + 1], indexed[PREFIX_MAX + 24], host[DCS_HOSTNAME_NAME_MAX + 24];
     bool host_ok = dcs_utf8_valid(alias, strlen(alias));
-    size_t n;
+    size_t n, each = per_container(target), k;
     struct port_text *ports = port_texts(json_object_get(target, "container_ports"), &n);
 
     if (!ports) {
         l->failed = true;
         return;
     }
-    memcpy(indexed, base, env_prefix(alias, base));
-    strcpy(indexed + strlen(base), "_1");
-    /* Docker Cloud gave both the un-indexed set and one set per container;
-     * the address is the alias, which names the service on the network. */
+    env_prefix(alias, base);
     port_vars(l, base, alias, host_ok, ports, n);
-    port_vars(l, indexed, alias, host_ok, ports, n);
+    for (k = 1; k <= (each ? each : 1); k++) {
+        snprintf(indexed, sizeof(indexed), "%s_%zu", base, k);
+        snprintf(host, sizeof(host), "%s-%zu", each ? name : alias, k);
+        port_vars(l, indexed, each ? host : alias, each || host_ok, ports, n);
+    }
     env_vars(l, base, envvars);
-    env_vars(l, indexed, envvars);
+    for (k = 1; k <= (each ? each : 1); k++) {
+        snprintf(indexed, sizeof(indexed), "%s_%zu", base, k);
+        env_vars(l, indexed, envvars);
+    }
     free(ports);
 }
 
@@ -446,15 +475,21 @@ int dcs_fwd_links(struct fwd *f, const json_t *v, struct dcs_error *err)
         link_vars(&vars, alias, peer);
         add_link_env(f, &vars);
         lvars_release(&vars);
-        multi |= json_integer_value(json_object_get(peer, "target_num_containers")) > 1;
+        if (json_integer_value(json_object_get(peer, "target_num_containers")) >
+            DCS_LINK_CONTAINERS_MAX)
+            dcs_fwd_warn(f, "linked_to_service", "approximate", "link to \"%s\": only its "
+                         "first %d containers get variables of their own", to,
+                         DCS_LINK_CONTAINERS_MAX);
+        multi |= !dcs_container_hostnames(peer);
     }
     if (json_array_size(v))
         dcs_fwd_warn(f, "linked_to_service", "approximate", "links become network "
                      "aliases on the shared overlay network and Docker Cloud's "
-                     "link variables, with the alias as the address%s; there are "
-                     "no per-container names (<alias>-1)",
-                     multi ? " (one virtual IP for all of a target's containers: "
-                             "no _2_, _3_ variables)" : "");
+                     "link variables: <ALIAS>_PORT_... at the alias, <ALIAS>_<n>_... at "
+                     "each container's hostname <service>-<n> (Docker Cloud's were "
+                     "<alias>-<n>)%s",
+                     multi ? "; a target with its own hostname or on every node has no "
+                             "per-container names: one set, <ALIAS>_1_..., at the alias" : "");
     return DCS_OK;
 }
 

@@ -423,14 +423,18 @@ def test_engine_down_and_back(dcswarm, proxy):
         assert s.stop() == 0
 
 
+def env_of(c):
+    rc, out = exec_out(c, ["env"])
+    assert rc == 0, out
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
 def container_env(container):
     cli, c = container
     try:
-        rc, out = exec_out(c, ["env"])
+        return env_of(c)
     finally:
         cli.close()
-    assert rc == 0, out
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
 def running_containers(swarm_name, n, timeout=90):
@@ -475,6 +479,7 @@ def test_every_container_knows_itself(srv, lab_image):
         assert env["DOCKERCLOUD_CONTAINER_API_URL"].endswith(env["DOCKERCLOUD_CONTAINER_API_URI"])
         assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == "selfaware-%d" % task["Slot"]
         names.add(env["DOCKERCLOUD_CONTAINER_HOSTNAME"])
+        assert env["HOSTNAME"] == env["DOCKERCLOUD_CONTAINER_HOSTNAME"]  # the container's own
         node = srv.req("GET", env["DOCKERCLOUD_NODE_API_URI"])
         assert node.status_code == 200, node.text
         assert node.json()["resource_uri"] == me["node"]
@@ -505,8 +510,7 @@ def test_stack_services_know_themselves(srv, lab_image):
                ["ContainerSpec"]["Env"])
     assert env["DOCKERCLOUD_SERVICE_API_URI"] == svc["resource_uri"]
     assert env["DOCKERCLOUD_CONTAINER_API_URI"].endswith("/container/{{.Task.ID}}/")
-    assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == \
-        'inner-{{if eq .Task.Slot "0"}}1{{else}}{{.Task.Slot}}{{end}}'
+    assert env["DOCKERCLOUD_CONTAINER_HOSTNAME"] == "inner-{{.Task.Slot}}"
     # Global mode: swarm gives its tasks no slot; the node tells them apart.
     env = dict(e.split("=", 1) for e in engine_service("knowing_everywhere")["Spec"]
                ["TaskTemplate"]["ContainerSpec"]["Env"])
@@ -548,6 +552,14 @@ def test_container_links_reach_every_linked_container(srv, lab_image):
             assert rc == 0 and " 200 " in out.splitlines()[0], out
             answers.add(out.strip().splitlines()[-1])
         assert len(answers) == 2  # two containers, two hostnames
+        # The link variables name each container, by a name that answers.
+        env = env_of(me)
+        assert env["WEB_PORT_80_TCP_ADDR"] == "web"
+        for n in (1, 2):
+            assert env["WEB_%d_PORT_80_TCP_ADDR" % n] == "pages-%d" % n
+            rc, out = exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
+                                    "nc pages-%d 80" % n])
+            assert rc == 0 and out.strip().splitlines()[-1] == "pages-%d" % n, out
     finally:
         cli.close()
 

@@ -141,8 +141,9 @@ static void test_link_variables(void **state)
     (void)state;
     assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT")),
                         "tcp://wordpress-stackable:80"); /* TCP first */
+    /* Each container at its hostname, Docker Cloud's container name. */
     assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_1_PORT_80_TCP_ADDR")),
-                        "wordpress-stackable");
+                        "wordpress-stackable-1");
     assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT_53_UDP")),
                         "udp://wordpress-stackable:53");
     assert_string_equal(json_string_value(json_object_get(v, "WORDPRESS_STACKABLE_PORT_80_TCP_PORT")), "80");
@@ -150,6 +151,26 @@ static void test_link_variables(void **state)
     assert_null(json_object_get(v, "WORDPRESS_STACKABLE_ENV_HOME"));
     assert_null(json_object_get(v, "WORDPRESS_STACKABLE_1_ENV_PATH"));
     assert_int_equal(json_object_size(v), 2 * (1 + 2 * 4 + 1));
+    json_decref(v);
+    /* A set per container; none of their own for a target that sets its
+     * own hostname or runs on every node: one set at the alias. */
+    json_object_set_new(target, "target_num_containers", json_integer(3));
+    v = dcs_link_variables("wp", target);
+    assert_string_equal(json_string_value(json_object_get(v, "WP_3_PORT")),
+                        "tcp://wordpress-stackable-3:80");
+    assert_null(json_object_get(v, "WP_4_PORT"));
+    assert_int_equal(json_object_size(v), 4 * (1 + 2 * 4 + 1));
+    json_decref(v);
+    json_object_set_new(target, "hostname", json_string("fixed"));
+    v = dcs_link_variables("wp", target);
+    assert_string_equal(json_string_value(json_object_get(v, "WP_1_PORT")), "tcp://wp:80");
+    assert_null(json_object_get(v, "WP_2_PORT"));
+    json_decref(v);
+    json_object_del(target, "hostname");
+    json_object_set_new(target, "deployment_strategy", json_string("EVERY_NODE"));
+    v = dcs_link_variables("wp", target);
+    assert_string_equal(json_string_value(json_object_get(v, "WP_1_PORT")), "tcp://wp:80");
+    assert_null(json_object_get(v, "WP_2_PORT"));
     json_decref(v);
     json_decref(target);
 }
