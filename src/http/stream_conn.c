@@ -457,7 +457,8 @@ static int start_producer(struct dcs_sconn *s, struct dcs_req *r)
     p->filter = NULL;
     if (!ss->hub)
         ss->hub = dcs_eventhub_new(ss->cfg, ss->proto);
-    if (!ss->hub || dcs_eventhub_add(ss->hub, s, p->ns, filter)) {
+    if (!ss->hub || dcs_eventhub_add(ss->hub, s, p->ns, filter,
+                                          r->rt.family == DCS_FAM_TUTUM)) {
         dcs_stream_plan_free(p);
         return DCS_ERR;
     }

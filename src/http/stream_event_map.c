@@ -3,6 +3,7 @@
  * which engine events make one, the object, its URIs and its state, and
  * which clients get it.  Pure: the hub (stream_events.c) does the look-ups.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,66 @@ void dcs_event_uri(const char *type, const char *ns, const char *uuid, char *out
         snprintf(out, len, "/api/audit/v1/action/%s/", uuid);
     else
         snprintf(out, len, "/api/app/v1/%s/%s/%s/", ns ? ns : "", type, uuid);
+}
+
+/* The last two segments of a resource URI: its type and its uuid. */
+static bool uri_object(const char *uri, char *type, size_t tlen, char *uuid, size_t ulen)
+{
+    size_t n = strlen(uri), end, mid, start;
+
+    while (n && uri[n - 1] == '/')
+        n--;
+    for (end = n; n && uri[n - 1] != '/'; n--)
+        ;
+    if (!n || n == end)
+        return false;
+    mid = n - 1;
+    for (start = mid; start && uri[start - 1] != '/'; start--)
+        ;
+    if (start == mid || end - n >= ulen || mid - start >= tlen)
+        return false;
+    snprintf(uuid, ulen, "%.*s", (int)(end - n), uri + n);
+    snprintf(type, tlen, "%.*s", (int)(mid - start), uri + start);
+    return true;
+}
+
+void dcs_event_canonical_uri(const char *uri, const char *ns, char *out, size_t len)
+{
+    char type[32], uuid[DCS_ROUTE_LEN];
+
+    if (uri_object(uri, type, sizeof(type), uuid, sizeof(uuid)))
+        dcs_event_uri(type, ns, uuid, out, len);
+    else
+        snprintf(out, len, "%s", uri);
+}
+
+static json_t *tutum_uri(const json_t *uri)
+{
+    char type[32], uuid[DCS_ROUTE_LEN], out[512];
+    const char *s = json_string_value(uri);
+
+    if (!s || !uri_object(s, type, sizeof(type), uuid, sizeof(uuid)))
+        return json_incref((json_t *)uri);
+    snprintf(out, sizeof(out), "/api/v1/%s/%s/", type, uuid);
+    return json_string(out);
+}
+
+json_t *dcs_event_tutum(const json_t *event)
+{
+    json_t *ev = json_copy((json_t *)event), *parents = json_array();
+    const json_t *p;
+    size_t i;
+
+    if (!ev || !parents) {
+        json_decref(ev);
+        json_decref(parents);
+        return NULL;
+    }
+    json_array_foreach(json_object_get(event, "parents"), i, p)
+        json_array_append_new(parents, tutum_uri(p));
+    json_object_set_new(ev, "parents", parents);
+    json_object_set_new(ev, "resource_uri", tutum_uri(json_object_get(event, "resource_uri")));
+    return ev;
 }
 
 json_t *dcs_event_object(const struct dcs_evinfo *in, const char *event_uuid)

@@ -43,6 +43,7 @@ struct sub {
     struct dcs_sconn *s;
     char ns[DCS_ROUTE_LEN];
     json_t *filter;
+    bool tutum;       /* connected on a Tutum path: URIs in Tutum form */
     struct sub *next;
 };
 
@@ -68,19 +69,32 @@ struct dcs_eventhub {
 
 /* ==================== clients ==================== */
 
+/* Each client gets the event with the URIs of the path family it
+ * connected on (made once per family), and filters on those. */
 static void broadcast(struct dcs_eventhub *h, json_t *ev, const char *ns)
 {
-    char *text = json_dumps(ev, JSON_COMPACT);
+    char *text = json_dumps(ev, JSON_COMPACT), *tutum_text = NULL;
+    json_t *tutum = NULL;
     struct sub *u;
 
     if (!text)
         return;
     pthread_mutex_lock(&h->lock);
-    for (u = h->subs; u; u = u->next)
-        if (dcs_event_match(ev, ns, u->ns, u->filter))
-            dcs_sconn_push(u->s, text, strlen(text));
+    for (u = h->subs; u; u = u->next) {
+        if (!u->tutum) {
+            if (dcs_event_match(ev, ns, u->ns, u->filter))
+                dcs_sconn_push(u->s, text, strlen(text));
+            continue;
+        }
+        if (!tutum && (tutum = dcs_event_tutum(ev)))
+            tutum_text = json_dumps(tutum, JSON_COMPACT);
+        if (tutum_text && dcs_event_match(tutum, ns, u->ns, u->filter))
+            dcs_sconn_push(u->s, tutum_text, strlen(tutum_text));
+    }
     pthread_mutex_unlock(&h->lock);
     free(text);
+    free(tutum_text);
+    json_decref(tutum);
 }
 
 static void emit(struct dcs_eventhub *h, const struct dcs_evinfo *in)
@@ -399,8 +413,11 @@ static void on_config(struct dcs_eventhub *h, const char *id, const char *name,
         in.uuid = uuid;
         in.action = done ? "update" : "create";
         in.state = done ? json_string_value(json_object_get(data, "state")) : "In progress";
-        if (object)
-            json_array_append_new(parents, json_string(object));
+        if (object) { /* as the request that made it wrote it: any family */
+            char uri[512];
+            dcs_event_canonical_uri(object, ns, uri, sizeof(uri));
+            json_array_append_new(parents, json_string(uri));
+        }
         in.parents = parents;
         emit(h, &in);
         if (!done)
@@ -638,7 +655,7 @@ struct dcs_eventhub *dcs_eventhub_new(const struct dcs_serve_config *cfg,
 }
 
 int dcs_eventhub_add(struct dcs_eventhub *h, struct dcs_sconn *s, const char *ns,
-                     json_t *filter_new)
+                     json_t *filter_new, bool tutum)
 {
     struct sub *u = calloc(1, sizeof(*u));
 
@@ -649,6 +666,7 @@ int dcs_eventhub_add(struct dcs_eventhub *h, struct dcs_sconn *s, const char *ns
     u->s = s;
     snprintf(u->ns, sizeof(u->ns), "%s", ns);
     u->filter = filter_new;
+    u->tutum = tutum;
     /* Started on the loop thread, which alone adds clients. */
     if (!h->started && !h->stopping && start(h)) {
         json_decref(u->filter);

@@ -133,6 +133,16 @@ struct dcs_evinfo {
 void dcs_event_uri(const char *type, const char *ns, const char *uuid, char *out,
                    size_t len);
 
+/* Any resource URI of an object (/api/v1/service/<u>/, /api/app/v1/[ns/]
+ * service/<u>/, ...) in the form events carry (dcs_event_uri) of
+ * namespace ns, into out; uri itself when it names no object. */
+void dcs_event_canonical_uri(const char *uri, const char *ns, char *out, size_t len);
+
+/* The event as a client of the Tutum paths (/v1/events, /api/v1/...) sees
+ * it: resource_uri and parents as its REST API writes them,
+ * /api/v1/<type>/<uuid>/ (new). */
+json_t *dcs_event_tutum(const json_t *event);
+
 /* {"type","action","parents","resource_uri","state","uuid","datetime"}:
  * every key in every event (go-dockercloud reuses one struct), datetime
  * ISO 8601 with seconds. */
@@ -252,10 +262,11 @@ void dcs_logs_cancel(void *producer);
 struct dcs_eventhub;
 struct dcs_eventhub *dcs_eventhub_new(const struct dcs_serve_config *cfg,
                                       const struct dcs_engine *proto);
-/* Add s as a client of namespace ns with filter (stolen); starts the
- * engine event stream with the first client. */
+/* Add s as a client of namespace ns with filter (stolen), connected on a
+ * Tutum path or not (the URIs it gets, dcs_event_tutum); starts the engine
+ * event stream with the first client. */
 int dcs_eventhub_add(struct dcs_eventhub *h, struct dcs_sconn *s, const char *ns,
-                     json_t *filter_new);
+                     json_t *filter_new, bool tutum);
 /* Remove s: no push to it happens after this returns. */
 void dcs_eventhub_remove(struct dcs_eventhub *h, struct dcs_sconn *s);
 void dcs_eventhub_free(struct dcs_eventhub *h);

@@ -368,6 +368,53 @@ def test_events_of_rest_actions(srv, lab_image):
         c.close()
 
 
+def test_events_of_a_scale_in_the_clients_path_family(srv, lab_image):
+    """What dockercloud-haproxy follows: a scale gives Running container
+    events whose parents hold the service's URI, and every URI of an event
+    is in the form of the path the client connected on, whichever family
+    the action was asked on."""
+    app = Collector(srv, ALICE)
+    tutum = Collector(srv, ALICE, "/v1/events")
+    o = create(srv, "famous", lab_image, TICK_CMD, n=1)
+    running(srv, o, 1)
+    uri, tutum_uri = o["resource_uri"], "/api/v1/service/%s/" % o["uuid"]
+    r = srv.req("PATCH", tutum_uri, data=json.dumps({"target_num_containers": 2}))
+    assert r.status_code == 200, r.text
+    r = srv.req("POST", tutum_uri + "scale/")
+    assert r.status_code == 202, r.text
+    scale = r.headers["X-DockerCloud-Action-URI"]
+    assert scale.startswith("/api/v1/action/")
+    running(srv, o, 2)
+
+    def containers(msgs, parent):
+        return {m["resource_uri"] for m in msgs if m["type"] == "container" and
+                m["state"] == "Running" and parent in m["parents"]}
+    wait_for("two running containers", lambda: len(containers(app.msgs, uri)) == 2,
+             timeout=60)
+    wait_for("the same, Tutum form", lambda: len(containers(tutum.msgs, tutum_uri)) == 2,
+             timeout=60)
+    act = "/api/audit/v1/action/%s" % scale[len("/api/v1/action/"):]
+    wait_for("the scale action", lambda: [m for m in app.msgs if m["type"] == "action" and
+                                          m["resource_uri"] == act and m["parents"] == [uri]])
+    wait_for("the scale action, Tutum form", lambda: [
+        m for m in tutum.msgs if m["type"] == "action" and m["resource_uri"] == scale and
+        m["parents"] == [tutum_uri]])
+    for m in tutum.msgs:
+        for u in [m["resource_uri"]] + m["parents"]:
+            assert not u or u.startswith("/api/v1/"), m
+    for m in app.msgs:
+        for u in [m["resource_uri"]] + m["parents"]:
+            assert not u or not u.startswith("/api/v1/"), m
+    # A Tutum client's filter is written in Tutum form too.
+    only = Collector(srv, ALICE, "/v1/events?parents=" + tutum_uri)
+    r = srv.req("POST", tutum_uri + "redeploy/")
+    assert r.status_code == 202, r.text
+    wait_for("an event of its service", lambda: only.msgs, timeout=60)
+    assert all(tutum_uri in m["parents"] for m in only.msgs)
+    for c in (app, tutum, only):
+        c.close()
+
+
 def test_events_chunked(srv):
     p = subprocess.Popen(["curl", "-sSN", "-u", "%s:%s" % ALICE, srv.url + "/api/audit/v1/events"],
                          stdout=subprocess.PIPE)
