@@ -8,7 +8,7 @@
  *   L1 api.h        route.c auth.c reply.c ctx.c log.c edge.c
  *   L2 model.h      view.c records.c lifecycle.c outcome.c action_model.c
  *                   names.c image_env.c service_object.c stack_model.c
- *                   container_env.c
+ *                   container_env.c container_model.c
  *   L3 resources.h  services.c containers.c nodes.c stacks.c stackwrite.c
  *                   stackexport.c actions.c
  *   L4 streams.h    ws.c stream_conn.c stream_logs.c stream_events.c

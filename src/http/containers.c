@@ -18,34 +18,6 @@
 #include "util/datetime.h"
 #include "translate/translate.h"
 
-static const char *task_state(const json_t *t)
-{
-    const char *s = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
-    return s ? s : "";
-}
-
-static const char *container_state(const json_t *t)
-{
-    static const char *const starting[] = {"new", "pending", "assigned", "accepted",
-                                           "preparing", "ready", "starting", NULL};
-    const char *s = task_state(t);
-    const char *desired = json_string_value(json_object_get(t, "DesiredState"));
-    bool wanted = desired && !strcmp(desired, "running");
-
-    if (!strcmp(s, "running"))
-        return wanted ? "Running" : "Stopping";
-    for (const char *const *a = starting; *a; a++)
-        if (!strcmp(s, *a))
-            return wanted ? "Starting" : "Stopping";
-    return "Stopped";
-}
-
-static bool listed(const json_t *t)
-{
-    const char *desired = json_string_value(json_object_get(t, "DesiredState"));
-    return (desired && !strcmp(desired, "running")) || !strcmp(container_state(t), "Stopping");
-}
-
 static void datetime(json_t *obj, const char *field, const char *engine_time)
 {
     char buf[DCS_DATETIME_LEN];
@@ -64,26 +36,6 @@ static const char *const inherited[] = {
     "labels", "link_variables", "mac_address", "memory", "memory_swap", "net", "pid",
     "privileged", "read_only", "roles", "run_command", "security_opt", "stdin_open", "tty",
     "user", "working_dir", "public_dns", "synchronized", NULL};
-
-/* A container's number in its service: its task's slot.  A global
- * service's tasks have none: they are numbered in the order of their
- * nodes, so that names stay apart ("lb-1", "lb-2"). */
-static long long container_number(const json_t *t, const json_t *tasks)
-{
-    long long slot = json_integer_value(json_object_get(t, "Slot")), n = 1;
-    const char *node = json_string_value(json_object_get(t, "NodeID"));
-    const json_t *o;
-    size_t i;
-
-    if (slot > 0)
-        return slot;
-    json_array_foreach(tasks, i, o) {
-        const char *other = json_string_value(json_object_get(o, "NodeID"));
-        if (o != t && listed(o) && node && other && strcmp(other, node) < 0)
-            n++;
-    }
-    return n;
-}
 
 static bool on_network(const json_t *attachment, const json_t *ids)
 {
@@ -139,7 +91,7 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     const char *node = json_string_value(json_object_get(t, "NodeID"));
     const json_t *cst = json_object_get(json_object_get(t, "Status"), "ContainerStatus");
     const json_t *exit_code = json_object_get(cst, "ExitCode");
-    const char *state = container_state(t);
+    const char *state = dcs_container_state(t);
     const char *stamp = json_string_value(json_object_get(json_object_get(t, "Status"), "Timestamp"));
     json_t *obj = json_object();
     char uuid[37], nuuid[37], uri[512], name[300], ip[64];
@@ -153,7 +105,7 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     json_object_set_new(obj, "uuid", json_string(uuid));
     json_object_set_new(obj, "resource_uri", json_string(uri));
     snprintf(name, sizeof(name), "%s-%lld", json_string_value(json_object_get(svc_obj, "name")),
-             container_number(t, tasks));
+             dcs_container_number(t, tasks));
     json_object_set_new(obj, "name", json_string(name));
     json_object_set_new(obj, "state", json_string(state));
     json_object_set_new(obj, "exit_code", json_is_integer(exit_code) && !strcmp(state, "Stopped")
@@ -307,13 +259,13 @@ static int make_all(struct dcs_ctx *c, struct dcs_view *v, json_t *svc_objs, str
             return DCS_ERR;
         json_array_append_new(svc_objs, svc_obj);
         json_array_foreach(tasks, j, t) {
-            if (!listed(t))
+            if (!dcs_container_listed(t))
                 continue;
             if (!grow(out, *n, &cap))
                 return dcs_error_status(err, 500, NULL, "out of memory");
             (*out)[(*n)++] = (struct made){container_object(c, t, svc_obj, tasks), t, svc_obj,
                                            dcs_label(s, DCS_LABEL_STACK),
-                                           container_number(t, tasks)};
+                                           dcs_container_number(t, tasks)};
         }
     }
     return DCS_OK;

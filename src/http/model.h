@@ -190,6 +190,18 @@ json_t *dcs_image_env(struct dcs_ctx *c, const char *image);
 /* The server secret for service tokens, created on the swarm on first use. */
 int dcs_token_secret(struct dcs_ctx *c, char *out, size_t len, struct dcs_error *err);
 
+/* ==================== containers (container_model.c) ==================== */
+
+/* A task's Docker Cloud container state: Starting, Running, Stopping,
+ * Stopped. */
+const char *dcs_container_state(const json_t *task);
+/* Does /container/ list it: wanted running, or still stopping. */
+bool dcs_container_listed(const json_t *task);
+/* Its number in its service, the n of its name "<service>-<n>": its slot;
+ * a global service's tasks have none, and are numbered in the order of
+ * their nodes among the listed ones of `tasks` (the service's; NULL: 1). */
+long long dcs_container_number(const json_t *task, const json_t *tasks);
+
 /* ==================== the environment of a container ==================== */
 
 /* Into spec (a ServiceSpec dcs_forward made, with its dcswarm labels) the

@@ -131,22 +131,6 @@ const char *dcs_event_container_state(const char *action)
     return "Stopped";
 }
 
-const char *dcs_event_task_state(const json_t *task)
-{
-    static const char *const starting[] = {"new", "pending", "assigned", "accepted",
-                                           "preparing", "ready", "starting", NULL};
-    const char *s = json_string_value(json_object_get(json_object_get(task, "Status"), "State"));
-    const char *desired = json_string_value(json_object_get(task, "DesiredState"));
-    bool wanted = desired && !strcmp(desired, "running");
-
-    if (s && !strcmp(s, "running"))
-        return wanted ? "Running" : "Stopping";
-    for (const char *const *a = starting; s && *a; a++)
-        if (!strcmp(s, *a))
-            return wanted ? "Starting" : "Stopping";
-    return "Stopped";
-}
-
 const char *dcs_event_node_state(const json_t *attributes)
 {
     const char *s = json_string_value(json_object_get(attributes, "state.new"));

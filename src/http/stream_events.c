@@ -251,7 +251,7 @@ static void task_events(struct dcs_eventhub *h, const char *ns, const char *svc_
         if (tid)
             container_event(h, ns, svc_uuid, tid,
                             json_string_value(json_object_get(t, "NodeID")),
-                            dcs_event_task_state(t), NULL, time_ns, false);
+                            dcs_container_state(t), NULL, time_ns, false);
     }
 }
 

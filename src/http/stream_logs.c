@@ -56,11 +56,11 @@ static const char *svc_name(const json_t *svc)
     return n ? n : json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"));
 }
 
-/* "<service>-<slot>", as containers.c names a task (a global task has no
- * slot: 1). */
-static void container_name(const char *service, long long slot, char *out, size_t len)
+/* "<service>-<n>", as /container/ names a task (dcs_container_number). */
+static void container_name(const char *service, const json_t *task, const json_t *tasks,
+                           char *out, size_t len)
 {
-    snprintf(out, len, "%s-%lld", service ? service : "", slot ? slot : 1);
+    snprintf(out, len, "%s-%lld", service ? service : "", dcs_container_number(task, tasks));
 }
 
 static void add_task_names(json_t *names, const char *service, const json_t *tasks)
@@ -73,8 +73,7 @@ static void add_task_names(json_t *names, const char *service, const json_t *tas
         const char *id = json_string_value(json_object_get(t, "ID"));
         if (!id)
             continue;
-        container_name(service, json_integer_value(json_object_get(t, "Slot")), name,
-                       sizeof(name));
+        container_name(service, t, tasks, name, sizeof(name));
         json_object_set_new(names, id, json_string(name));
     }
 }
@@ -272,8 +271,18 @@ static const char *source_of(struct logrun *run, const struct dcs_log_record *re
     if (!run->lookup)
         run->lookup = dcs_engine_clone(run->eng, &err);
     task = run->lookup ? dcs_task_inspect(run->lookup, tid, &err) : NULL;
-    container_name(p->svc_name, json_integer_value(json_object_get(task, "Slot")), name,
-                   sizeof(name));
+    if (task && !json_integer_value(json_object_get(task, "Slot"))) {
+        /* A global service's: numbered among its service's tasks. */
+        json_t *filters = NULL, *tasks = NULL;
+        if (!dcs_filters_add(&filters, "service", json_string_value(json_object_get(
+                task, "ServiceID")), &err))
+            tasks = dcs_task_list(run->lookup, filters, &err);
+        container_name(p->svc_name, task, tasks, name, sizeof(name));
+        json_decref(tasks);
+        json_decref(filters);
+    } else {
+        container_name(p->svc_name, task, NULL, name, sizeof(name));
+    }
     json_decref(task);
     json_object_set_new(p->names, tid, json_string(name));
     return json_string_value(json_object_get(p->names, tid));

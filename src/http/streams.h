@@ -155,9 +155,6 @@ const char *dcs_event_action(const char *type, const char *action);
 /* A container's Docker Cloud state after an engine container event. */
 const char *dcs_event_container_state(const char *action);
 
-/* A container's Docker Cloud state from its swarm task, as /container/
- * shows it. */
-const char *dcs_event_task_state(const json_t *task);
 
 /* A node's state from its event's attributes ("state.new"). */
 const char *dcs_event_node_state(const json_t *attributes);

@@ -290,6 +290,34 @@ def test_pings_answered(srv, lab_image):
     assert not closed or closed[0] - t0 > 3.9
 
 
+def test_global_containers_named_apart_in_logs_as_in_the_api(srv, lab_image):
+    """A global service's tasks have no slot: its containers are numbered by
+    their nodes, the same in /container/ and in the log sources."""
+    body = {"image": lab_image, "name": "spread", "run_command": KNOWN_CMD,
+            "deployment_strategy": "EVERY_NODE"}
+    r = srv.req("POST", "/api/app/v1/service/", data=json.dumps(body))
+    assert r.status_code == 201, r.text
+    o = r.json()
+    assert srv.req("POST", o["resource_uri"] + "start/").status_code == 202
+    nodes = int(os.environ["DCS_LAB_NODES"])
+
+    def names():
+        objs = srv.req("GET", "/api/app/v1/container/?service=" + o["resource_uri"]).json()
+        got = sorted(c["name"] for c in objs["objects"] if c["state"] == "Running")
+        return got if len(got) == nodes else None
+    got = wait_for("a running container on every node", names, timeout=60)
+    assert got == ["spread-%d" % n for n in range(1, nodes + 1)]
+
+    def sources():
+        ws = websocket.create_connection(ws_url(srv, "/api/app/v1/service/%s/logs/?follow=false"
+                                                % o["uuid"]), header=auth_header())
+        msgs = read_all(ws)
+        ws.close()
+        return len(msgs) == 10 * nodes and sorted({m["source"] for m in msgs})
+    assert wait_for("every container's lines", sources, timeout=30, interval=0.5) == got
+    assert srv.req("DELETE", o["resource_uri"]).status_code == 202
+
+
 def test_tutum_paths(srv, known):
     ws = websocket.create_connection(ws_url(srv, "/v1/service/%s/logs/?follow=false&tail=1"
                                             % known["uuid"]), header=auth_header())
