@@ -264,16 +264,32 @@ static void test_event_mapping(void **state)
     {
         json_t *t = json_pack("{s:{s:s}, s:s}", "Status", "State", "running", "DesiredState",
                               "running");
-        assert_string_equal(dcs_event_task_state(t), "Running");
+        assert_string_equal(dcs_container_state(t), "Running");
         json_object_set_new(t, "DesiredState", json_string("shutdown"));
-        assert_string_equal(dcs_event_task_state(t), "Stopping");
+        assert_string_equal(dcs_container_state(t), "Stopping");
         json_object_set_new(t, "Status", json_pack("{s:s}", "State", "preparing"));
-        assert_string_equal(dcs_event_task_state(t), "Stopping");
+        assert_string_equal(dcs_container_state(t), "Stopping");
         json_object_set_new(t, "DesiredState", json_string("running"));
-        assert_string_equal(dcs_event_task_state(t), "Starting");
+        assert_string_equal(dcs_container_state(t), "Starting");
         json_object_set_new(t, "Status", json_pack("{s:s}", "State", "complete"));
-        assert_string_equal(dcs_event_task_state(t), "Stopped");
+        assert_string_equal(dcs_container_state(t), "Stopped");
+        /* Listed while wanted or still stopping; numbered by slot, or by node. */
+        assert_true(dcs_container_listed(t));
+        json_object_set_new(t, "DesiredState", json_string("shutdown"));
+        assert_false(dcs_container_listed(t));
         json_decref(t);
+    }
+    {
+        json_t *tasks = json_pack("[{s:s, s:s, s:i}, {s:s, s:s, s:i}, {s:s, s:s, s:i}]",
+                                  "NodeID", "b", "DesiredState", "running", "Slot", 0,
+                                  "NodeID", "a", "DesiredState", "running", "Slot", 0,
+                                  "NodeID", "0", "DesiredState", "shutdown", "Slot", 0);
+        assert_int_equal(dcs_container_number(json_array_get(tasks, 0), tasks), 2);
+        assert_int_equal(dcs_container_number(json_array_get(tasks, 1), tasks), 1);
+        assert_int_equal(dcs_container_number(json_array_get(tasks, 0), NULL), 1);
+        json_object_set_new(json_array_get(tasks, 0), "Slot", json_integer(7));
+        assert_int_equal(dcs_container_number(json_array_get(tasks, 0), tasks), 7);
+        json_decref(tasks);
     }
     assert_string_equal(dcs_event_node_state(attrs), "Unreachable");
     assert_string_equal(dcs_event_node_state(NULL), "Deployed");
