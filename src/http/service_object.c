@@ -4,6 +4,7 @@
  * translation back (translate/reverse.c), then what only the server knows
  * (the image's variables, who links to it, its stack, its state).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +57,21 @@ static void linked_from_label(struct dcs_ctx *c, const char *text, json_t *obj)
     json_object_set_new(obj, "linked_from_service", from);
 }
 
+/* Does a link written in service s's stack as `to` ("db", "db.other")
+ * name the service svc? */
+static bool names_by_name(const char *to, const json_t *s, const json_t *svc)
+{
+    const char *dot = strchr(to, '.'), *name = dcs_label(svc, DCS_LABEL_NAME);
+    const char *stack = dot ? dot + 1 : dcs_label(s, DCS_LABEL_STACK);
+    size_t n = dot ? (size_t)(dot - to) : strlen(to);
+
+    return !strchr(to, '/') && name && strlen(name) == n && !strncmp(name, to, n) && stack &&
+           dcs_label(svc, DCS_LABEL_STACK) && !strcmp(stack, dcs_label(svc, DCS_LABEL_STACK));
+}
+
 /* linked_from_service: the links of the other services of the view that
- * point at this one, by resource URI. */
-static void add_linked_from(const struct dcs_view *v, json_t *obj)
+ * point at this one, by resource URI or by name in a stack. */
+static void add_linked_from(const struct dcs_view *v, const json_t *svc, json_t *obj)
 {
     const json_t *uri = json_object_get(obj, "resource_uri"), *s, *l;
     json_t *from = json_array();
@@ -73,7 +86,8 @@ static void add_linked_from(const struct dcs_view *v, json_t *obj)
             const char *at = to ? strstr(to, "/service/") : NULL;
             const char *mine = json_string_value(uri);
             const char *mine_at = mine ? strstr(mine, "/service/") : NULL;
-            if (!at || !mine_at || strcmp(at, mine_at) || !uuid)
+            if (!uuid || !mine_at ||
+                !(at ? !strcmp(at, mine_at) : to && names_by_name(to, s, svc)))
                 continue;
             snprintf(buf, sizeof(buf), "%.*sservice/%s/", (int)(mine_at - mine + 1), mine,
                      uuid);
@@ -84,6 +98,63 @@ static void add_linked_from(const struct dcs_view *v, json_t *obj)
         json_decref(canon);
     }
     json_object_set_new(obj, "linked_from_service", from);
+}
+
+/* The service of namespace c's named `name` in stack `stack`: from the
+ * view when it has it, else asked of the engine (a view of one service). */
+static char *stack_member_uuid(struct dcs_ctx *c, const struct dcs_view *v, const char *name,
+                               const char *stack)
+{
+    struct dcs_error e = {0};
+    json_t *filters = NULL, *found;
+    const json_t *s;
+    char kv[600], *uuid = NULL;
+    size_t i;
+
+    json_array_foreach(v->services, i, s)
+        if (dcs_label(s, DCS_LABEL_NAME) && !strcmp(dcs_label(s, DCS_LABEL_NAME), name) &&
+            dcs_label(s, DCS_LABEL_STACK) && !strcmp(dcs_label(s, DCS_LABEL_STACK), stack))
+            return dcs_label(s, DCS_LABEL_UUID) ? strdup(dcs_label(s, DCS_LABEL_UUID)) : NULL;
+    if (!v->one)
+        return NULL;
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAMESPACE, c->req->ns);
+    dcs_filters_add(&filters, "label", kv, &e);
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_STACK, stack);
+    dcs_filters_add(&filters, "label", kv, &e);
+    snprintf(kv, sizeof(kv), "%s=%s", DCS_LABEL_NAME, name);
+    dcs_filters_add(&filters, "label", kv, &e);
+    found = e.status ? NULL : dcs_service_list(c->eng, filters, &e);
+    if ((s = json_array_get(found, 0)) && dcs_label(s, DCS_LABEL_UUID))
+        uuid = strdup(dcs_label(s, DCS_LABEL_UUID));
+    json_decref(found);
+    json_decref(filters);
+    return uuid;
+}
+
+/* A stackfile's link names a service of its stack ("db") or of another
+ * ("db.other"): to_service is that service's resource URI, as Docker Cloud
+ * gave it and as the clients compare it (dockercloud-haproxy, --sync). */
+static void resolve_link_names(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                               json_t *obj)
+{
+    const char *own_stack = dcs_label(svc, DCS_LABEL_STACK);
+    json_t *l;
+    size_t i;
+    char name[256], uri[512], *uuid;
+
+    json_array_foreach(json_object_get(obj, "linked_to_service"), i, l) {
+        const char *to = json_string_value(json_object_get(l, "to_service")), *dot;
+        if (!to || strchr(to, '/'))
+            continue;
+        dot = strchr(to, '.');
+        snprintf(name, sizeof(name), "%.*s", (int)(dot ? (size_t)(dot - to) : strlen(to)), to);
+        if (!(dot || own_stack) ||
+            !(uuid = stack_member_uuid(c, v, name, dot ? dot + 1 : own_stack)))
+            continue;
+        dcs_uri(c, "service", uuid, uri, sizeof(uri));
+        json_object_set_new(l, "to_service", json_string(uri));
+        free(uuid);
+    }
 }
 
 json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
@@ -115,10 +186,11 @@ json_t *dcs_service_object(struct dcs_ctx *c, const struct dcs_view *v, const js
         dcs_lifecycle_fix(obj, svc, rc.tasks, nodes, c->now);
         json_decref(nodes);
         add_image_env(c, obj);
+        resolve_link_names(c, v, svc, obj);
         if (dcs_label(svc, DCS_LABEL_LINKED_FROM))
             linked_from_label(c, dcs_label(svc, DCS_LABEL_LINKED_FROM), obj);
         else
-            add_linked_from(v, obj);
+            add_linked_from(v, svc, obj);
     }
     json_decref(stack_uri);
     json_decref(empty);

@@ -79,6 +79,18 @@ def test_cli_stack_lifecycle(srv):
     assert engine_service(STACK + "_cache")["Spec"]["Mode"]["Replicated"]["Replicas"] == 2
     aliases = engine_service(STACK + "_db")["Spec"]["TaskTemplate"]["Networks"][0]["Aliases"]
     assert set(aliases) == {"db", "database"}
+    # A link written by name is to the service's resource URI, as on Docker Cloud, in a list
+    # and read alone; its containers link to the target's (one entry per container).
+    db = srv.req("GET", "/api/app/v1/service/?name=db&stack__name=" + STACK).json()["objects"][0]
+    for got in (srv.req("GET", "/api/app/v1/service/?name=cache&stack__name=" + STACK)
+                .json()["objects"][0], srv.req("GET", cache["resource_uri"]).json()):
+        assert [x["to_service"] for x in got["linked_to_service"]] == [db["resource_uri"]]
+    assert [x["from_service"] for x in srv.req("GET", db["resource_uri"]).json()
+            ["linked_from_service"]] == [cache["resource_uri"]]
+    conts = srv.req("GET", "/api/app/v1/container/?service=" + cache["resource_uri"]).json()
+    for c in conts["objects"]:
+        assert [(x["name"], list(x["endpoints"])) for x in c["linked_to_container"]] == \
+            [("database-1", ["5432/tcp"])], c
 
     # `stack export`: the stackfile back, which creates the same stack again.
     r = srv.req("GET", stack["resource_uri"] + "export/")
