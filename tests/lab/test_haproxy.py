@@ -36,7 +36,8 @@ KEY = ("alice", "key-alice-lb")
 pytestmark = pytest.mark.skipif(
     not (os.path.isfile(os.path.join(SRC, "dockercloud-haproxy", "haproxy", "main.py")) and
          os.path.isdir(os.path.join(SRC, "python-dockercloud", "dockercloud"))),
-    reason="DCS_HAPROXY_SRC does not hold dockercloud-haproxy and python-dockercloud")
+    reason="optional: DCS_HAPROXY_SRC does not hold dockercloud-haproxy and "
+           "python-dockercloud (docs/haproxy.md)")
 
 HTTPD = ("sh -c 'mkdir -p /www && hostname > /www/index.html && "
          "exec httpd -f -p 80 -h /www'")

@@ -20,6 +20,7 @@ from dcserve import ALICE, BOB, IDLE_CMD  # noqa: E402
 from slowproxy import Proxy  # noqa: E402
 
 import labapi  # noqa: E402
+from conftest import wait_for  # noqa: E402
 
 CAROL = ("carol", "key-carol-3")
 DAVE = ("dave", "key-dave-4")
@@ -547,19 +548,24 @@ def test_container_links_reach_every_linked_container(srv, lab_image):
             assert link["endpoints"] == {"80/tcp": "tcp://%s:80" % target["private_ip"]}
             assert [x["from_container"] for x in target["linked_from_container"]] == \
                 [mine[0]["resource_uri"]]
-            rc, out = exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
-                                    "nc %s 80" % target["private_ip"]])
-            assert rc == 0 and " 200 " in out.splitlines()[0], out
-            answers.add(out.strip().splitlines()[-1])
+            # A task just started: its address can take a moment to be routed on
+            # the overlay from the other nodes.
+            got = wait_for("an answer from " + target["private_ip"], lambda: (
+                lambda r: r[1] if r[0] == 0 and " 200 " in r[1].splitlines()[0] else None)(
+                exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc %s 80"
+                              % target["private_ip"]])), timeout=30)
+            answers.add(got.strip().splitlines()[-1])
         assert len(answers) == 2  # two containers, two hostnames
         # The link variables name each container, by a name that answers.
         env = env_of(me)
         assert env["WEB_PORT_80_TCP_ADDR"] == "web"
         for n in (1, 2):
             assert env["WEB_%d_PORT_80_TCP_ADDR" % n] == "pages-%d" % n
-            rc, out = exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
-                                    "nc pages-%d 80" % n])
-            assert rc == 0 and out.strip().splitlines()[-1] == "pages-%d" % n, out
+            got = wait_for("an answer from pages-%d" % n, lambda: (
+                lambda r: r[1] if r[0] == 0 and r[1].strip() else None)(
+                exec_out(me, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc pages-%d 80"
+                              % n])), timeout=30)
+            assert got.strip().splitlines()[-1] == "pages-%d" % n, got
     finally:
         cli.close()
 
