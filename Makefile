@@ -3,7 +3,8 @@
 #   make            build ./dcswarm
 #   make test       install missing Debian packages, then run every test:
 #                   unit (cmocka), golden, schema cross-check, engine lab
-#   make check      the same tests built with ASan + UBSan
+#   make check      the same tests built with ASan + UBSan, and a short fuzz
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 60) each
 #   make golden-update   rewrite tests/golden/*/expected.* for review
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -26,6 +27,11 @@ CPPFLAGS += -D_GNU_SOURCE -DDCS_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/gen
 CFLAGS   += -std=c17 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lcrypto -lm -lpthread
 
+# make fuzz: clang's libFuzzer on top of the sanitizers (tests/fuzz).
+ifeq ($(FUZZ),1)
+CFLAGS   += -fsanitize=fuzzer-no-link -Wno-unknown-warning-option
+endif
+
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
@@ -41,11 +47,17 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # cmocka tests that need a live engine (DOCKER_HOST): run by the lab.
 ENGINE_SRC := $(wildcard tests/engine/test_*.c)
 ENGINE_BIN := $(ENGINE_SRC:tests/engine/%.c=$(BUILD)/engine-tests/%)
+# Fuzz targets (tests/fuzz/fuzz_*.c): with libFuzzer for make fuzz, with a
+# main() that replays files for make test.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
+FUZZ_SECONDS ?= 60
+CHECK_FUZZ_SECONDS ?= 10
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test check unit golden schema-check engine-test e2e golden-update \
-        install clean deps bench docs-check
+        install clean deps bench docs-check fuzz
 all: dcswarm
 
 dcswarm: $(BUILD)/dcswarm
@@ -80,6 +92,17 @@ $(BUILD)/engine-tests/%: tests/engine/%.c $(BUILD)/libdcswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fno-lto -o $@ $< $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/*.h \
+                             $(BUILD)/libdcswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -fno-lto -o $@ $< tests/fuzz/replay.c \
+	    $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(BUILD)/libdcswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libdcswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fno-lto -o $@ $< $(BUILD)/libdcswarm.a $(LDFLAGS) $(LDLIBS)
@@ -109,11 +132,18 @@ engine-test: $(BUILD)/dcswarm $(ENGINE_BIN)
 	@DCS_BUILD=$(BUILD) bash tests/lab/run-tests.sh $(BUILD)/dcswarm
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/dcswarm $(UNIT_BIN) $(ENGINE_BIN)
+	@$(MAKE) --no-print-directory $(BUILD)/dcswarm $(UNIT_BIN) $(ENGINE_BIN) $(FUZZ_REPLAY)
 	@sh tests/run-all.sh "$(BUILD)" "$(BUILD)/dcswarm"
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT='-O1 -g' test
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+
+# Every fuzz target for FUZZ_SECONDS each, under ASan/UBSan (tests/fuzz).
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 FUZZ=1 OPT='-O1 -g' \
+	    $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
+	@sh tests/fuzz/run.sh fuzz build-fuzz $(FUZZ_SECONDS)
 
 bench: dcswarm $(BENCH_BIN)
 
@@ -123,6 +153,6 @@ install: dcswarm
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/dcswarm/schemas/
 
 clean:
-	rm -rf build build-san dcswarm
+	rm -rf build build-san build-fuzz dcswarm
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

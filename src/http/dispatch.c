@@ -284,27 +284,37 @@ static int route(struct dcs_ctx *c, struct dcs_error *err)
     return dcs_error_status(err, 404, NULL, "not found");
 }
 
+int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err)
+{
+    struct dcs_req *r = c->req;
+    int rc;
+
+    normalize_path(r);
+    rc = dcs_route_parse(r->path, &r->rt, err);
+    if (rc || r->rt.family == DCS_FAM_PING)
+        return rc;
+    r->tutum_header = r->rt.family == DCS_FAM_TUTUM;
+    if (!rc)
+        rc = authenticate(c, err);
+    if (!rc)
+        rc = choose_namespace(r, err);
+    if (!rc)
+        rc = parse_query(r, err);
+    if (!rc)
+        rc = parse_body(r, err);
+    return rc;
+}
+
 void dcs_http_handle(struct dcs_ctx *c)
 {
     struct dcs_req *r = c->req;
     struct dcs_error err = {0};
-    int rc;
+    int rc = dcs_http_prepare(c, &err);
 
-    normalize_path(r);
-    rc = dcs_route_parse(r->path, &r->rt, &err);
     if (!rc && r->rt.family == DCS_FAM_PING) {
         ping(c);
         return;
     }
-    r->tutum_header = r->rt.family == DCS_FAM_TUTUM;
-    if (!rc)
-        rc = authenticate(c, &err);
-    if (!rc)
-        rc = choose_namespace(r, &err);
-    if (!rc)
-        rc = parse_query(r, &err);
-    if (!rc)
-        rc = parse_body(r, &err);
     if (!rc)
         rc = route(c, &err);
     if (rc) {

@@ -35,6 +35,9 @@ void dcs_pool_free(struct dcs_pool *p);
 /* Handle one request completely (auth, route, handler, answer fields of
  * req).  Runs on a worker thread. */
 void dcs_http_handle(struct dcs_ctx *c);
+/* Its first half, everything a request is checked for before a handler
+ * reads the swarm: path, route, credentials, namespace, query, body. */
+int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err);
 
 
 #endif
