@@ -9,6 +9,7 @@
  * TTY's "\r\n" ending each line.
  */
 #include <stdint.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,8 +98,9 @@ int dcs_parse_rfc3339_ns(const char *s, size_t len, long long *ns)
     tm.tm_hour = (int)digits(s + 11, 2);
     tm.tm_min = (int)digits(s + 14, 2);
     tm.tm_sec = (int)digits(s + 17, 2);
-    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_hour < 0 ||
-        tm.tm_min < 0 || tm.tm_sec < 0)
+    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+        tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
         return DCS_ERR;
     if (s[i] == '.') {
         for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
@@ -111,7 +113,8 @@ int dcs_parse_rfc3339_ns(const char *s, size_t len, long long *ns)
     if (parse_zone(s + i, len - i, &offset) != DCS_OK)
         return DCS_ERR;
     secs = timegm(&tm);
-    if (secs == (time_t)-1)
+    /* Nanoseconds since 1970 in 64 bits end in 2262. */
+    if (secs == (time_t)-1 || (long long)secs - offset > (LLONG_MAX - frac) / 1000000000LL)
         return DCS_ERR;
     *ns = ((long long)secs - offset) * 1000000000LL + frac;
     return DCS_OK;

@@ -71,6 +71,23 @@ static void set_key(struct trail *t, const char *key, size_t len)
     s->want_key = false;
 }
 
+/* out cut at len bytes ends with a whole character: one cut short goes. */
+static void cut_utf8(char *out, size_t len)
+{
+    size_t start = len;
+    unsigned char c;
+
+    while (start > 0 && ((unsigned char)out[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (!start--)
+        return;
+    c = (unsigned char)out[start];
+    if (len - start < (size_t)(c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4))
+        out[start] = 0;
+    else
+        out[len] = 0;
+}
+
 /* "a.b[2].c"; a key that is not valid UTF-8 (or holds a NUL) is "?". */
 static void trail_path(const struct trail *t, char *out, size_t size)
 {
@@ -89,11 +106,11 @@ static void trail_path(const struct trail *t, char *out, size_t size)
                          s->key);
         else
             n = snprintf(out + len, size - len, "%s?", len ? "." : "");
+        /* snprintf says how long it would have been: past size, it was cut. */
         len += n > 0 ? (size_t)n : 0;
     }
-    if (len >= size) /* cut: no half character at the end */
-        while (len > 0 && ((unsigned char)out[len - 1] & 0xC0) == 0x80)
-            out[--len] = 0;
+    if (len >= size)
+        cut_utf8(out, size - 1);
 }
 
 /* ---- JSON ---------------------------------------------------------- */

@@ -126,8 +126,11 @@ static void add_volumes_from(struct fwd *f, json_t *mounts, const json_t *b)
 
 int dcs_check_targets(const struct dcs_strbuf *targets, struct dcs_error *err)
 {
-    const char *a, *b, *end = targets->data + targets->len;
+    const char *a, *b, *end;
 
+    if (!targets->data) /* nothing mounted (and no pointer to add 0 to) */
+        return DCS_OK;
+    end = targets->data + targets->len;
     for (a = targets->data; a < end; a += strlen(a) + 1)
         for (b = a + strlen(a) + 1; b < end; b += strlen(b) + 1)
             if (!strcmp(a, b))

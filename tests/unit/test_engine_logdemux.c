@@ -354,6 +354,13 @@ static void test_rfc3339(void **state)
                      DCS_ERR);
     assert_int_equal(dcs_parse_rfc3339_ns("2026-11-23T18:25:27.5", 21, &ns),
                      DCS_ERR);
+    /* Found by fuzz_logs: nanoseconds since 1970 do not fit 64 bits past
+     * 2262, and fields out of range are no time. */
+    assert_int_equal(dcs_parse_rfc3339_ns("9573-12-07T00:00:00Z", 20, &ns), DCS_ERR);
+    assert_int_equal(dcs_parse_rfc3339_ns("2262-04-11T23:47:16Z", 20, &ns), DCS_OK);
+    assert_int_equal(dcs_parse_rfc3339_ns("2262-04-11T23:47:17Z", 20, &ns), DCS_ERR);
+    assert_int_equal(dcs_parse_rfc3339_ns("2026-13-01T00:00:00Z", 20, &ns), DCS_ERR);
+    assert_int_equal(dcs_parse_rfc3339_ns("2026-12-01T24:00:00Z", 20, &ns), DCS_ERR);
 }
 
 int main(void)

@@ -41,6 +41,27 @@ static void test_json_path_of_a_bad_key_is_named_safely(void **state)
     assert_string_equal(json_at("{\"a\xff\": {\"b\": HERE}}", "HERE"), "?.b");
 }
 
+/* Found by fuzz_http: a path longer than its buffer was read past the
+ * buffer's end, and cut inside a character. */
+static void test_json_path_cut_to_its_buffer(void **state)
+{
+    char doc[400], out[16];
+    size_t n = 0;
+
+    (void)state;
+    n += (size_t)snprintf(doc + n, sizeof(doc) - n, "{\"services\": {\"");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n, "l");
+    snprintf(doc + n, sizeof(doc) - n, "\": {\"\xc3\xa9\xc3\xa9\": HERE}}}");
+    dcs_json_path_at(doc, strlen(doc), (size_t)(strstr(doc, "HERE") - doc), out, sizeof(out));
+    assert_string_equal(out, "services.llllll");
+    dcs_json_path_at(doc, strlen(doc), (size_t)(strstr(doc, "HERE") - doc), out, 11);
+    assert_string_equal(out, "services.l");
+    snprintf(doc, sizeof(doc), "{\"ab\xc3\xa9\": HERE}");
+    dcs_json_path_at(doc, strlen(doc), (size_t)(strstr(doc, "HERE") - doc), out, 4);
+    assert_string_equal(out, "ab"); /* "ab" and half an e-acute: the half goes */
+}
+
 static void refused(const char *text, const char *path, const char *message)
 {
     struct dcs_error err;
@@ -100,6 +121,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_paths),
         cmocka_unit_test(test_json_path_of_a_bad_key_is_named_safely),
+        cmocka_unit_test(test_json_path_cut_to_its_buffer),
         cmocka_unit_test(test_json_refusals_name_the_field),
         cmocka_unit_test(test_yaml_paths),
     };
