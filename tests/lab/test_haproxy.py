@@ -39,8 +39,7 @@ pytestmark = pytest.mark.skipif(
     reason="optional: DCS_HAPROXY_SRC does not hold dockercloud-haproxy and "
            "python-dockercloud (docs/haproxy.md)")
 
-HTTPD = ("sh -c 'mkdir -p /www && hostname > /www/index.html && "
-         "exec httpd -f -p 80 -h /www'")
+from test_serve_more import HTTPD  # noqa: E402  (stops at once on SIGTERM)
 
 
 def node_ns(i):

@@ -23,6 +23,10 @@ import labapi  # noqa: E402
 from conftest import wait_for  # noqa: E402
 
 CAROL = ("carol", "key-carol-3")
+# httpd serving the container's hostname; stops at once on SIGTERM (as PID 1,
+# httpd itself would wait out the grace period and keep its network busy).
+HTTPD = ("sh -c 'mkdir -p /www && hostname > /www/index.html && httpd -p 80 -h /www && "
+         "trap \"exit 0\" TERM; while :; do sleep 1; done'")
 DAVE = ("dave", "key-dave-4")
 
 
@@ -521,28 +525,30 @@ def test_stack_services_know_themselves(srv, lab_image):
 
 def test_container_links_reach_every_linked_container(srv, lab_image):
     """What dockercloud-haproxy builds its backends from: one link per
-    running container of the linked service, at an address that answers."""
-    web = create(srv, "pages", lab_image, target_num_containers=2,
-                 run_command="sh -c 'mkdir -p /www && hostname > /www/index.html && "
-                             "exec httpd -f -p 80 -h /www'",
+    running container of the linked service, at an address that answers.
+    In a namespace of its own (bob's "shared"): on a network whose addresses
+    other tests just freed, the lab's overlay was seen routing a reused
+    address to its former container for over 30 s."""
+    ns = "/api/app/v1/shared/"
+    web = create(srv, "pages", lab_image, auth=BOB, path=ns + "service/", target_num_containers=2,
+                 run_command=HTTPD,
                  container_ports=[{"protocol": "tcp", "inner_port": 80}])
-    lb = create(srv, "front", lab_image,
+    lb = create(srv, "front", lab_image, auth=BOB, path=ns + "service/",
                 linked_to_service=[{"to_service": web["resource_uri"], "name": "web"}])
-    start(srv, web)
-    start(srv, lb)
-    running_containers("alice_pages", 2)
-    cli, me = running_container("alice_front")
+    start(srv, web, auth=BOB)
+    start(srv, lb, auth=BOB)
+    running_containers("shared_pages", 2)
+    cli, me = running_container("shared_front")
     try:
-        mine = [x for x in srv.req("GET", "/api/app/v1/container/?service=%s" %
-                                   lb["resource_uri"]).json()["objects"]
-                if x["state"] == "Running"]
+        mine = [x for x in srv.req("GET", ns + "container/?service=%s" % lb["resource_uri"],
+                                   auth=BOB).json()["objects"] if x["state"] == "Running"]
         assert len(mine) == 1
         links = mine[0]["linked_to_container"]
         assert sorted(x["name"] for x in links) == ["web-1", "web-2"]
         answers = set()
         for link in links:
             assert link["from_container"] == mine[0]["resource_uri"]
-            target = srv.req("GET", link["to_container"]).json()
+            target = srv.req("GET", link["to_container"], auth=BOB).json()
             assert target["resource_uri"] == link["to_container"]  # byte for byte
             assert target["service"] == web["resource_uri"]
             assert link["endpoints"] == {"80/tcp": "tcp://%s:80" % target["private_ip"]}
