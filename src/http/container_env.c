@@ -98,7 +98,7 @@ static void put_identity(struct env_out *o, const struct dcs_serve_config *cfg, 
     if (global)
         put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s-{{.Node.Hostname}}", name);
     else
-        put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s-{{.Task.Slot}}", name);
+        put(o, "DOCKERCLOUD_CONTAINER_HOSTNAME", "%s" DCS_HOSTNAME_SLOT, name);
     put(o, "DOCKERCLOUD_NODE_API_URI", "/api/infra/v1/node/{{.Node.ID}}/");
     put(o, "DOCKERCLOUD_NODE_API_URL", "%s/api/infra/v1/node/{{.Node.ID}}/", url);
     put(o, "DOCKERCLOUD_NODE_HOSTNAME", "{{.Node.Hostname}}");

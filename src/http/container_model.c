@@ -5,6 +5,7 @@
  * describe the same containers.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http/model.h"
@@ -48,4 +49,10 @@ long long dcs_container_number(const json_t *task, const json_t *tasks)
             n++;
     }
     return n;
+}
+
+void dcs_container_name(const char *service, const json_t *task, const json_t *tasks,
+                        char *out, size_t len)
+{
+    snprintf(out, len, "%s-%lld", service ? service : "", dcs_container_number(task, tasks));
 }

@@ -104,8 +104,8 @@ static json_t *container_object(struct dcs_ctx *c, const json_t *t, const json_t
     dcs_uri(c, "container", uuid, uri, sizeof(uri));
     json_object_set_new(obj, "uuid", json_string(uuid));
     json_object_set_new(obj, "resource_uri", json_string(uri));
-    snprintf(name, sizeof(name), "%s-%lld", json_string_value(json_object_get(svc_obj, "name")),
-             dcs_container_number(t, tasks));
+    dcs_container_name(json_string_value(json_object_get(svc_obj, "name")), t, tasks, name,
+                       sizeof(name));
     json_object_set_new(obj, "name", json_string(name));
     json_object_set_new(obj, "state", json_string(state));
     json_object_set_new(obj, "exit_code", json_is_integer(exit_code) && !strcmp(state, "Stopped")

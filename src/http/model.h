@@ -201,6 +201,10 @@ bool dcs_container_listed(const json_t *task);
  * a global service's tasks have none, and are numbered in the order of
  * their nodes among the listed ones of `tasks` (the service's; NULL: 1). */
 long long dcs_container_number(const json_t *task, const json_t *tasks);
+/* Its name, "<service>-<n>", into out (len bytes): the same in /container/,
+ * in events and in log sources. */
+void dcs_container_name(const char *service, const json_t *task, const json_t *tasks,
+                        char *out, size_t len);
 
 /* ==================== the environment of a container ==================== */
 

@@ -56,13 +56,6 @@ static const char *svc_name(const json_t *svc)
     return n ? n : json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"));
 }
 
-/* "<service>-<n>", as /container/ names a task (dcs_container_number). */
-static void container_name(const char *service, const json_t *task, const json_t *tasks,
-                           char *out, size_t len)
-{
-    snprintf(out, len, "%s-%lld", service ? service : "", dcs_container_number(task, tasks));
-}
-
 static void add_task_names(json_t *names, const char *service, const json_t *tasks)
 {
     const json_t *t;
@@ -73,7 +66,7 @@ static void add_task_names(json_t *names, const char *service, const json_t *tas
         const char *id = json_string_value(json_object_get(t, "ID"));
         if (!id)
             continue;
-        container_name(service, t, tasks, name, sizeof(name));
+        dcs_container_name(service, t, tasks, name, sizeof(name));
         json_object_set_new(names, id, json_string(name));
     }
 }
@@ -277,11 +270,11 @@ static const char *source_of(struct logrun *run, const struct dcs_log_record *re
         if (!dcs_filters_add(&filters, "service", json_string_value(json_object_get(
                 task, "ServiceID")), &err))
             tasks = dcs_task_list(run->lookup, filters, &err);
-        container_name(p->svc_name, task, tasks, name, sizeof(name));
+        dcs_container_name(p->svc_name, task, tasks, name, sizeof(name));
         json_decref(tasks);
         json_decref(filters);
     } else {
-        container_name(p->svc_name, task, NULL, name, sizeof(name));
+        dcs_container_name(p->svc_name, task, NULL, name, sizeof(name));
     }
     json_decref(task);
     json_object_set_new(p->names, tid, json_string(name));

@@ -174,10 +174,6 @@ bool dcs_entry_in_stack(const json_t *e);
 int dcs_check_references(const json_t *svc, const json_t *spelling, const json_t *peers,
                          struct dcs_error *err);
 
-/* The hostname a container of a replicated service gets when its service
- * sets none, <name>-<slot>: Docker Cloud's container name, which swarm's
- * DNS then answers for on the service's networks (links.c). */
-#define DCS_HOSTNAME_SLOT "-{{.Task.Slot}}"
 /* The longest name that leaves room for "-<slot>" in a 63-byte hostname. */
 #define DCS_HOSTNAME_NAME_MAX 57
 /* Containers of a link target that get link variables of their own

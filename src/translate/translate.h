@@ -50,6 +50,11 @@
 #define DCS_LABEL_LIFECYCLE "dcswarm.lifecycle"
 #define DCS_LABEL_STACK_NS "com.docker.stack.namespace"
 #define DCS_DEFAULT_NETWORK "dcswarm_default"
+/* After a service's name, the hostname a container of it gets when the
+ * service sets none (replicated mode), <name>-<slot>: Docker Cloud's
+ * container name, which swarm's DNS answers for on its networks, and what
+ * serve tells it as DOCKERCLOUD_CONTAINER_HOSTNAME. */
+#define DCS_HOSTNAME_SLOT "-{{.Task.Slot}}"
 
 enum dcs_input_format {
     DCS_INPUT_AUTO = 0,
