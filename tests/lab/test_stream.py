@@ -315,7 +315,12 @@ def test_global_containers_named_apart_in_logs_as_in_the_api(srv, lab_image):
         ws.close()
         return len(msgs) == 10 * nodes and sorted({m["source"] for m in msgs})
     assert wait_for("every container's lines", sources, timeout=30, interval=0.5) == got
-    assert srv.req("DELETE", o["resource_uri"]).status_code == 202
+    r = srv.req("DELETE", o["resource_uri"])
+    assert r.status_code == 202
+    # Its terminate action ends here, not among the next test's events.
+    act = r.headers["X-DockerCloud-Action-URI"]
+    wait_for("the terminate action's end",
+             lambda: srv.req("GET", act).json()["state"] in ("Success", "Failed"), timeout=60)
 
 
 def test_tutum_paths(srv, known):
@@ -439,6 +444,9 @@ def test_events_of_a_scale_in_the_clients_path_family(srv, lab_image):
     assert r.status_code == 202, r.text
     wait_for("an event of its service", lambda: only.msgs, timeout=60)
     assert all(tutum_uri in m["parents"] for m in only.msgs)
+    act = r.headers["X-DockerCloud-Action-URI"]
+    wait_for("the redeploy's end", lambda: srv.req("GET", act).json()["state"] in
+             ("Success", "Failed"), timeout=90)
     for c in (app, tutum, only):
         c.close()
 
