@@ -13,9 +13,15 @@
 extern char **environ;
 
 #define HUGE_PAGE ((size_t)2 << 20)
-#define MAX_INPUT (256u * 1024u * 1024u)
 
-char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
+static char *too_large(const char *path, size_t max, struct dcs_error *err)
+{
+    dcs_error_set(err, NULL, "'%s' is larger than %zu bytes (the limit; --max-input raises "
+                  "it)", path, max);
+    return NULL;
+}
+
+char *dcs_read_file(const char *path, size_t max, size_t *len, struct dcs_error *err)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     char *buf = NULL, *p;
@@ -28,8 +34,12 @@ char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
     }
     /* A file's size known, its text is read in one go into one buffer of
      * that size (growing one in steps copies and faults it in again). */
-    if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uintmax_t)st.st_size <= MAX_INPUT)
+    if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+        if (f != stdin)
+            fclose(f);
+        return too_large(path, max, err);
+    }
+    if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0)
         cap = (size_t)st.st_size + 65536 + 1;
     if (cap && (buf = aligned_alloc(HUGE_PAGE, (cap + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE)))
         madvise(buf, cap, MADV_HUGEPAGE); /* faulted in 2 MB at a time */
@@ -38,9 +48,12 @@ char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
     do {
         if (n + 65536 + 1 > cap) {
             cap = cap ? cap * 2 : 131072;
-            if (cap > MAX_INPUT + 65536 + 1 || !(p = realloc(buf, cap))) {
-                dcs_error_set(err, NULL, "'%s' is larger than %u MB", path,
-                              MAX_INPUT >> 20);
+            if (n > max) {
+                too_large(path, max, err);
+                goto fail;
+            }
+            if (!(p = realloc(buf, cap))) {
+                dcs_error_set(err, NULL, "cannot read '%s': out of memory", path);
                 goto fail;
             }
             buf = p;
@@ -50,6 +63,10 @@ char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err)
     } while (got > 0);
     if (ferror(f)) {
         dcs_error_set(err, NULL, "cannot read '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    if (n > max) {
+        too_large(path, max, err);
         goto fail;
     }
     buf[n] = 0;
@@ -191,10 +208,42 @@ void dcs_out_release(struct dcs_out *o)
     dcs_strbuf_release(&o->buf);
 }
 
+static const char *const limit_flags[] = {"--max-input", "--max-services", "--max-string",
+                                          "--max-depth", "--max-alias-nodes"};
+static const char *const limit_vars[] = {"DCSWARM_MAX_INPUT", "DCSWARM_MAX_SERVICES",
+                                         "DCSWARM_MAX_STRING", "DCSWARM_MAX_DEPTH",
+                                         "DCSWARM_MAX_ALIAS_NODES"};
+
+static int limit_option(const char *cmd, int k, const char *arg, struct dcs_stack_args *a)
+{
+    struct dcs_error err;
+
+    dcs_error_clear(&err);
+    if (dcs_input_limit_set(&a->limits, limit_flags[k], arg, &err)) {
+        fprintf(stderr, "dcswarm %s: %s: %s\n", cmd, err.path, err.text);
+        return -1;
+    }
+    return 1;
+}
+
+int dcs_stack_args_init(const char *cmd, struct dcs_stack_args *a)
+{
+    const char *v;
+
+    a->limits = dcs_input_limits_default;
+    a->opts.limits = &a->limits;
+    for (int k = 0; k < 5; k++)
+        if ((v = getenv(limit_vars[k])) && *v && limit_option(cmd, k, v, a) < 0)
+            return -1;
+    return 0;
+}
+
 int dcs_stack_option(const char *cmd, int c, const char *arg, struct dcs_stack_args *a)
 {
     int f;
 
+    if (c >= DCS_OPT_LIMIT && c < DCS_OPT_LIMIT + 5)
+        return limit_option(cmd, c - DCS_OPT_LIMIT, arg, a);
     switch (c) {
     case 'f': a->file = arg; return 1;
     case 's': a->opts.stack = arg; return 1;

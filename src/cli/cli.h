@@ -36,8 +36,9 @@ extern const struct dcs_cmd dcs_cmd_fields;
 extern const struct dcs_cmd dcs_cmd_apply;
 extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys;
 
-/* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer. */
-char *dcs_read_file(const char *path, size_t *len, struct dcs_error *err);
+/* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer;
+ * more than max bytes is an error (a file's size is checked first). */
+char *dcs_read_file(const char *path, size_t max, size_t *len, struct dcs_error *err);
 
 /* The process environment as a JSON object (for stackfile interpolation). */
 json_t *dcs_environ_json(void);
@@ -81,13 +82,30 @@ int dcs_warnings_lossy(const json_t *warnings);
 struct dcs_stack_args {
     const char *file;
     int strict, no_interpolate;
-    struct dcs_translate_opts opts;
+    struct dcs_translate_opts opts;  /* opts.limits: &limits */
+    struct dcs_input_limits limits;
 };
+/* Before dcs_stack_option: the defaults (the limits from DCSWARM_MAX_*). */
+int dcs_stack_args_init(const char *cmd, struct dcs_stack_args *a);
+#define DCS_OPT_LIMIT 0x100 /* --max-...: one of dcs_input_limit_set's */
 #define DCS_STACK_OPTIONS                                                           \
     {"file", required_argument, NULL, 'f'}, {"stack", required_argument, NULL, 's'}, \
     {"strict", no_argument, NULL, 'S'}, {"namespace", required_argument, NULL, 'n'}, \
     {"input-format", required_argument, NULL, 'i'},                                  \
-    {"no-interpolate", no_argument, NULL, 'I'}
+    {"no-interpolate", no_argument, NULL, 'I'},                                      \
+    {"max-input", required_argument, NULL, DCS_OPT_LIMIT},                           \
+    {"max-services", required_argument, NULL, DCS_OPT_LIMIT + 1},                    \
+    {"max-string", required_argument, NULL, DCS_OPT_LIMIT + 2},                      \
+    {"max-depth", required_argument, NULL, DCS_OPT_LIMIT + 3},                       \
+    {"max-alias-nodes", required_argument, NULL, DCS_OPT_LIMIT + 4}
+/* The help lines of the limits, for the commands' usage texts. */
+#define DCS_LIMITS_USAGE                                                            \
+    "      --max-input BYTES  input larger than this is refused (default 256 MiB)\n" \
+    "      --max-services N   services in one input (default 100000)\n"             \
+    "      --max-string BYTES one key or value (default 1 MiB)\n"                   \
+    "      --max-depth N      mappings and lists within each other (default 1000)\n" \
+    "      --max-alias-nodes N  values YAML aliases may copy (default 1000000)\n"    \
+    "  (each also from DCSWARM_MAX_INPUT, DCSWARM_MAX_SERVICES, ...; the flag wins)\n"
 /* Option c (its argument arg) of DCS_STACK_OPTIONS into a: 1 when taken,
  * 0 when c is not one of them, -1 on a bad value (said on stderr as
  * "dcswarm <cmd>: ..."). */

@@ -34,6 +34,7 @@ static const char usage_text[] =
     "      --namespace NS     the Docker Cloud namespace the services belong to\n"
     "      --input-format F   auto, stackfile, create, patch, service, list, stack\n"
     "      --no-interpolate   do not replace ${VAR} in stackfiles\n"
+    DCS_LIMITS_USAGE
     "\n"
     "Progress goes to stderr, one line per service.  Exit status: 0 ok,\n"
     "1 invalid input or a service failed, 2 usage, 3 refused by --strict,\n"
@@ -55,6 +56,8 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         {NULL, 0, NULL, 0}};
     int c, taken;
 
+    if (dcs_stack_args_init("apply", &a->in))
+        return -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
         if ((taken = dcs_stack_option("apply", c, optarg, &a->in)) < 0)
@@ -293,7 +296,7 @@ static int run_apply(int argc, char **argv)
     a.in.opts.source = a.in.file;
     if (!a.in.no_interpolate)
         a.in.opts.env = env = dcs_environ_json();
-    if (!(text = dcs_read_file(a.in.file, &len, &err))) {
+    if (!(text = dcs_read_file(a.in.file, a.in.limits.input_bytes, &len, &err))) {
         dcs_print_error(a.in.file, &err);
         rc = DCS_EXIT_INVALID;
     } else {

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "      --namespace NS     the Docker Cloud namespace (user or organisation)\n"
     "      --warnings-json    print warnings on stderr as one JSON array\n"
     "      --no-interpolate   do not replace ${VAR} in stackfiles\n"
+    DCS_LIMITS_USAGE
     "\n"
     "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.  DCS_THREADS=N sets\n"
     "the threads used (default: one per processor); the output is the same.\n"
@@ -59,6 +60,8 @@ static int parse_args(int argc, char **argv, struct translate_args *a)
     int c, taken;
 
     a->output = "spec";
+    if (dcs_stack_args_init("translate", &a->in))
+        return -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:", longopts, NULL)) != -1) {
         if ((taken = dcs_stack_option("translate", c, optarg, &a->in)) < 0)
@@ -414,7 +417,7 @@ static int translate_command(int argc, char **argv)
     print_now = !a.in.strict && !a.warnings_json;
     out.to = stdout;
     out.hold = !print_now;
-    if (!(text = dcs_read_file(a.in.file, &len, &err)) ||
+    if (!(text = dcs_read_file(a.in.file, a.in.limits.input_bytes, &len, &err)) ||
         !(entries = dcs_load_services_unchecked(text, len, &a.in.opts, warnings, &err))) {
         dcs_print_error(a.in.file, &err);
         goto out;

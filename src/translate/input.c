@@ -156,6 +156,23 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
     return entry;
 }
 
+static const struct dcs_input_limits *limits_of(const struct dcs_translate_opts *opts)
+{
+    return opts->limits ? opts->limits : &dcs_input_limits_default;
+}
+
+/* Checked before a service is loaded, so that memory stops growing there. */
+static int one_more_service(const json_t *entries, const struct dcs_translate_opts *opts,
+                            const char *service, struct dcs_error *err)
+{
+    size_t max = limits_of(opts)->services;
+
+    if (json_array_size(entries) < max)
+        return DCS_OK;
+    return dcs_error_set(err, service, "more than %zu services (the limit; --max-services "
+                         "raises it)", max);
+}
+
 static int add_entry(json_t *entries, json_t *entry, struct dcs_error *err)
 {
     if (!entry)
@@ -203,6 +220,8 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
 {
     json_t *ro = NULL, *svc;
 
+    if (one_more_service(entries, opts, where, err))
+        return DCS_ERR;
     if (!json_is_object(raw))
         return dcs_error_set(err, where, "expected a service object");
     svc = dcs_normalize_api(raw, kind, &ro, err);
@@ -220,6 +239,8 @@ static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
 {
     json_t *copy, *svc, *spelling = NULL;
 
+    if (one_more_service(entries, opts, name, err))
+        return DCS_ERR;
     if (!valid_service_name(name))
         return dcs_error_set(err, name, "expected a service name (letters, "
                              "digits, '-' and '_', at most 63 characters, "
@@ -446,7 +467,7 @@ static int load_stackfile_piped(json_t *entries, const char *text, size_t len,
         free(p);
         return dcs_error_status(err, 500, NULL, "cannot start a thread");
     }
-    rc = dcs_yaml_load_each(text, len, sf_put, p, err);
+    rc = dcs_yaml_load_each(text, len, opts->limits, sf_put, p, err);
     pthread_mutex_lock(&p->lock);
     p->closed = true;
     sf_wake(p);
@@ -491,6 +512,7 @@ struct sf_part {
     json_t *keys;              /* its top-level keys */
     bool failed, whole;        /* whole: dcs_yaml_load_each started over */
     atomic_bool *dropped;      /* shared: a part failed, the others stop */
+    atomic_size_t *loaded;     /* shared: services of all parts, for the limit */
 };
 
 static bool key_start(char c)
@@ -572,8 +594,10 @@ static int sf_part_entry(const char *key, size_t key_len, json_t *value, void *c
         json_decref(value);
         return DCS_ERR;
     }
+    /* Over the limit, the text is loaded in one piece to say where. */
     if (json_object_getn(part->keys, key, key_len) ||
-        json_object_setn_new_nocheck(part->keys, key, key_len, json_true())) {
+        json_object_setn_new_nocheck(part->keys, key, key_len, json_true()) ||
+        atomic_fetch_add(part->loaded, 1) >= limits_of(part->s.opts)->services) {
         json_decref(value);
         return DCS_ERR;
     }
@@ -586,7 +610,8 @@ static void *sf_part_run(void *arg)
     struct sf_part *part = arg;
 
     part->failed = atomic_load(part->dropped) || !sf_part_plain(part->text, part->len) ||
-                   dcs_yaml_load_each(part->text, part->len, sf_part_entry, part,
+                   dcs_yaml_load_each(part->text, part->len, part->s.opts->limits,
+                                      sf_part_entry, part,
                                       &part->err) != DCS_OK ||
                    part->s.failed || part->whole ||
                    (part->s.has_version && part->s.has_services);
@@ -648,6 +673,7 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
     size_t at[SF_PARTS_MAX], n, started = 0, i;
     bool ok = true, version = false, services = false;
     atomic_bool dropped = false;
+    atomic_size_t loaded = 0;
 
     n = sf_cut(text, len, sf_parts_wanted(len, opts->threads), at);
     if (n < 2 || !(parts = calloc(n, sizeof(*parts))))
@@ -656,7 +682,8 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
     for (i = 0; i < n; i++) {
         size_t from = i ? at[i - 1] : 0, to = i + 1 < n ? at[i] : len;
         parts[i] = (struct sf_part){.text = text + from, .len = to - from,
-                                    .keys = json_object(), .dropped = &dropped};
+                                    .keys = json_object(), .dropped = &dropped,
+                                    .loaded = &loaded};
         dcs_error_clear(&parts[i].err);
         parts[i].s = (struct sf_stream){json_array(), opts, json_array(), 0,
                                         &parts[i].err, false, false, false};
@@ -708,7 +735,7 @@ static int load_stackfile_text(json_t *entries, const char *text, size_t len,
         return load_stackfile_piped(entries, text, len, opts, warnings,
                                     err ? err : &none);
     }
-    if (dcs_yaml_load_each(text, len, stackfile_entry, &s, err))
+    if (dcs_yaml_load_each(text, len, opts->limits, stackfile_entry, &s, err))
         return DCS_ERR;
     if (s.has_version && s.has_services)
         return compose_error(err);
@@ -809,6 +836,49 @@ static bool starts_like_json(const char *text, size_t len)
     return i < len && (text[i] == '{' || text[i] == '[');
 }
 
+/* jansson has limits of its own (nesting 2048): ours are checked on what it
+ * read, the field named as the other errors name it. */
+static int json_within(const json_t *v, const struct dcs_input_limits *lim, char *path,
+                       size_t at, size_t depth, struct dcs_error *err)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+
+    if (json_is_string(v) && json_string_length(v) > lim->string_bytes)
+        return dcs_error_set(err, path, "a value of %zu bytes, more than %zu (the limit; "
+                             "--max-string raises it)", json_string_length(v),
+                             lim->string_bytes);
+    if (!json_is_object(v) && !json_is_array(v))
+        return DCS_OK;
+    if (depth >= lim->depth)
+        return dcs_error_set(err, path, "nesting deeper than %zu levels (the limit; "
+                             "--max-depth raises it)", lim->depth);
+    json_array_foreach(v, i, m) {
+        snprintf(path + at, DCS_ERROR_PATH_LEN - at, "[%zu]", i);
+        if (json_within(m, lim, path, at + strlen(path + at), depth + 1, err))
+            return DCS_ERR;
+    }
+    json_object_foreach((json_t *)v, key, m) {
+        if (strlen(key) > lim->string_bytes)
+            return dcs_error_set(err, path, "a key of %zu bytes, more than %zu (the limit; "
+                                 "--max-string raises it)", strlen(key), lim->string_bytes);
+        snprintf(path + at, DCS_ERROR_PATH_LEN - at, "%s%s", at ? "." : "", key);
+        if (json_within(m, lim, path, at + strlen(path + at), depth + 1, err))
+            return DCS_ERR;
+    }
+    path[at] = 0;
+    return DCS_OK;
+}
+
+static int json_within_limits(const json_t *doc, const struct dcs_input_limits *lim,
+                              struct dcs_error *err)
+{
+    char path[DCS_ERROR_PATH_LEN] = "";
+
+    return json_within(doc, lim, path, 0, 0, err);
+}
+
 /* JSON input (a stackfile is streamed: load_stackfile_text). */
 static int load_doc(json_t *entries, json_t *doc, enum dcs_input_format f,
                     const struct dcs_translate_opts *opts, json_t *warnings,
@@ -845,8 +915,17 @@ json_t *dcs_load_services_unchecked(const char *text, size_t len,
     json_t *doc = NULL, *entries;
     int rc;
 
+    if (len > limits_of(opts)->input_bytes) {
+        dcs_error_set(err, NULL, "the input is %zu bytes, more than %zu (the limit; "
+                      "--max-input raises it)", len, limits_of(opts)->input_bytes);
+        return NULL;
+    }
     if (as_json && !(doc = parse_json(text, len, err)))
         return NULL;
+    if (as_json && json_within_limits(doc, limits_of(opts), err)) {
+        json_decref(doc);
+        return NULL;
+    }
     if (f == DCS_INPUT_AUTO)
         f = as_json ? detect_json(doc) : DCS_INPUT_STACKFILE;
     if (as_json && f != DCS_INPUT_LIST && !json_is_object(doc)) {

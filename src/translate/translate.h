@@ -70,6 +70,35 @@ enum dcs_input_format {
 int dcs_input_format_parse(const char *word);
 const char *dcs_input_format_name(enum dcs_input_format f);
 
+/*
+ * How much an input may hold (docs/limits.md).  Past any of them the input
+ * is refused (400) with a message naming the limit and the flag that
+ * raises it, before memory grows with it: each is checked as the input is
+ * read, never after.
+ */
+struct dcs_input_limits {
+    size_t input_bytes;  /* --max-input: the text, aliases expanded */
+    size_t services;     /* --max-services: services in one input */
+    size_t string_bytes; /* --max-string: one key or value */
+    size_t depth;        /* --max-depth: mappings and lists in each other */
+    size_t alias_nodes;  /* --max-alias-nodes: values copied by aliases */
+};
+
+#define DCS_DEFAULT_MAX_INPUT ((size_t)256 << 20)
+#define DCS_DEFAULT_MAX_SERVICES 100000
+#define DCS_DEFAULT_MAX_STRING ((size_t)1 << 20)
+#define DCS_DEFAULT_MAX_DEPTH 1000
+#define DCS_DEFAULT_MAX_ALIAS_NODES 1000000
+
+/* The defaults above. */
+extern const struct dcs_input_limits dcs_input_limits_default;
+
+/* Set the limit named by `flag` ("--max-services", ...) from a decimal
+ * `value` (1 to 2^40).  0 when taken, 1 when flag is not a limit, -1 on a
+ * bad value (err says which and what was expected). */
+int dcs_input_limit_set(struct dcs_input_limits *lim, const char *flag, const char *value,
+                        struct dcs_error *err);
+
 struct dcs_translate_opts {
     enum dcs_input_format format;
     const char *source;    /* file name for messages ("-" for stdin) */
@@ -86,6 +115,8 @@ struct dcs_translate_opts {
     /* Threads dcs_forward_each_text and dcs_load_services may use, the
      * caller's included (0 or 1: the caller's alone). */
     int threads;
+    /* What the input may hold; NULL: dcs_input_limits_default. */
+    const struct dcs_input_limits *limits;
 };
 
 /* The most threads opts->threads may ask for. */

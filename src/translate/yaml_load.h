@@ -27,8 +27,10 @@
  *
  * Errors (syntax, duplicate mapping keys, invalid UTF-8 or control
  * characters, bad keys, more than one document, unknown or self-containing
- * alias, unsupported tag, nesting deeper than 1000, aliases that would
- * expand to more than 1,000,000 nodes) fill err with status 400 and the
+ * alias, unsupported tag, and the limits: nesting deeper than lim->depth,
+ * aliases that would copy more than lim->alias_nodes values or more text
+ * than lim->input_bytes allows, a scalar longer than lim->string_bytes)
+ * fill err with status 400 and the
  * 1-based line and column; err->path is the key path of the offending node
  * when the error is about its content (`web.autorestart` for a duplicate
  * key), "" for syntax errors.  An empty document (or only comments) is
@@ -43,8 +45,13 @@
 #include <stddef.h>
 
 #include "util/error.h"
+#include "translate/translate.h"
 
-json_t *dcs_yaml_load(const char *text, size_t len, struct dcs_error *err);
+/* lim: NULL for dcs_input_limits_default (input_bytes, string_bytes, depth,
+ * alias_nodes apply; aliases may copy at most input_bytes - len bytes of
+ * text). */
+json_t *dcs_yaml_load(const char *text, size_t len, const struct dcs_input_limits *lim,
+                      struct dcs_error *err);
 
 /*
  * Called with each top-level key (key_len bytes: a YAML key may hold a NUL)
@@ -67,7 +74,7 @@ typedef int (*dcs_yaml_entry_fn)(const char *key, size_t key_len,
  * key: the merged keys come first, so the entries passed before it are
  * void and the caller starts over with the whole document.
  */
-int dcs_yaml_load_each(const char *text, size_t len, dcs_yaml_entry_fn fn,
-                       void *ctx, struct dcs_error *err);
+int dcs_yaml_load_each(const char *text, size_t len, const struct dcs_input_limits *lim,
+                       dcs_yaml_entry_fn fn, void *ctx, struct dcs_error *err);
 
 #endif

@@ -14,7 +14,7 @@
 static json_t *load(const char *yaml, struct dcs_error *err)
 {
     dcs_error_clear(err);
-    return dcs_yaml_load(yaml, strlen(yaml), err);
+    return dcs_yaml_load(yaml, strlen(yaml), NULL, err);
 }
 
 /* The loaded document, dumped compactly with keys in document order. */
@@ -42,7 +42,7 @@ static void expect_error(const char *yaml, size_t len, int line, int column,
     json_t *doc;
 
     dcs_error_clear(&err);
-    doc = dcs_yaml_load(yaml, len, &err);
+    doc = dcs_yaml_load(yaml, len, NULL, &err);
     if (doc) {
         char *s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
         fail_msg("%s: expected an error, got %s", yaml, s);
@@ -179,7 +179,7 @@ static void test_documents(void **state)
     expect_error("a: \"x\\0\"", 8, 1, 4, "a", "a NUL character (\\0) cannot be in a value");
 
     dcs_error_clear(&err);
-    doc = dcs_yaml_load(NULL, 0, &err);
+    doc = dcs_yaml_load(NULL, 0, NULL, &err);
     assert_true(json_is_null(doc));
     json_decref(doc);
 }
@@ -351,7 +351,8 @@ static void test_alias_bomb(void **state)
     dcs_error_clear(&err);
     doc = load(bomb, &err);
     assert_null(doc);
-    assert_string_equal(err.text, "aliases expand to more than 1000000 nodes");
+    assert_string_equal(err.text, "aliases copy more than 1000000 values (the limit; "
+                                  "--max-alias-nodes raises it)");
     /* a..e copy 123,440 nodes; each *e in f adds 111,111 more */
     assert_int_equal(err.line, 6);
     assert_int_equal(err.column, 36);
@@ -379,7 +380,8 @@ static void test_deep_nesting(void **state)
     deep[2 * n] = '\0';
     doc = load(deep, &err);
     assert_null(doc);
-    assert_string_equal(err.text, "nesting deeper than 1000 levels");
+    assert_string_equal(err.text, "nesting deeper than 1000 levels (the limit; --max-depth "
+                                  "raises it)");
     assert_int_equal(err.column, 1001);
     deep[n - 1] = ' ';
     deep[n] = ' ';
@@ -387,6 +389,63 @@ static void test_deep_nesting(void **state)
     assert_non_null(doc);
     json_decref(doc);
     free(deep);
+}
+
+/* Every limit of struct dcs_input_limits, one past it and at it. */
+static void test_limits(void **state)
+{
+    struct dcs_input_limits lim = dcs_input_limits_default;
+    struct dcs_error err;
+    json_t *doc;
+    static const char copies[] = "a: &a abcdefghij\nb: [*a, *a, *a]\n";
+
+    (void)state;
+    lim.string_bytes = 4;
+    doc = dcs_yaml_load("k: abcde\n", 9, &lim, &err);
+    assert_null(doc);
+    assert_string_equal(err.text, "a value of 5 bytes, more than 4 (the limit; --max-string "
+                                  "raises it)");
+    assert_string_equal(err.path, "k");
+    doc = dcs_yaml_load("abcde: 1\n", 9, &lim, &err);
+    assert_null(doc);
+    assert_int_equal(err.line, 1);
+    doc = dcs_yaml_load("k: abcd\n", 8, &lim, &err);
+    assert_non_null(doc);
+    json_decref(doc);
+
+    lim = dcs_input_limits_default;
+    lim.depth = 2;
+    doc = dcs_yaml_load("a: [[1]]\n", 9, &lim, &err);
+    assert_null(doc);
+    assert_string_equal(err.text, "nesting deeper than 2 levels (the limit; --max-depth "
+                                  "raises it)");
+    doc = dcs_yaml_load("a: [1]\n", 7, &lim, &err);
+    assert_non_null(doc);
+    json_decref(doc);
+
+    /* Aliases copy text: 30 bytes on top of the 33 of the input. */
+    lim = dcs_input_limits_default;
+    lim.input_bytes = 62;
+    doc = dcs_yaml_load(copies, strlen(copies), &lim, &err);
+    assert_null(doc);
+    assert_string_equal(err.text, "aliases expand the text beyond 62 bytes (the input limit; "
+                                  "--max-input raises it)");
+    assert_string_equal(err.path, "b[2]");
+    lim.input_bytes = 63;
+    doc = dcs_yaml_load(copies, strlen(copies), &lim, &err);
+    assert_non_null(doc);
+    json_decref(doc);
+    lim.input_bytes = 32;
+    doc = dcs_yaml_load(copies, strlen(copies), &lim, &err);
+    assert_null(doc);
+    assert_string_equal(err.text, "the text is 33 bytes, more than 32 (the limit; "
+                                  "--max-input raises it)");
+
+    lim = dcs_input_limits_default;
+    lim.alias_nodes = 2;
+    doc = dcs_yaml_load(copies, strlen(copies), &lim, &err);
+    assert_null(doc);
+    assert_string_equal(err.path, "b[2]");
 }
 
 static void test_invalid_utf8(void **state)
@@ -480,7 +539,7 @@ static void test_many_services(void **state)
                                 "web%zu:\n  <<: *base\n  image: 'nginx:%zu'\n"
                                 "  ports: ['80:80']\n  environment: [A=1, B=2]\n",
                                 i, i % 10);
-    doc = dcs_yaml_load(yaml, len, &err);
+    doc = dcs_yaml_load(yaml, len, NULL, &err);
     assert_non_null(doc);
     assert_int_equal(json_object_size(doc), count + 1);
     i = 0;
@@ -511,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_merge_keys),
         cmocka_unit_test(test_alias_bomb),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_big_string),

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Every input limit of docs/limits.md, met by a hostile input: translate
+refuses it (exit 1) with a message naming the limit and its flag, the field
+where it stands, and its peak memory stays under a bound (measured by
+/usr/bin/time).  The flags and the DCSWARM_MAX_* variables move each limit.
+Usage: limits-check.py DCSWARM"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./dcswarm")
+failed = 0
+checked = 0
+
+
+def translate(path, *args, env=None, stdin=None):
+    """(exit status, stderr, peak RSS in MB) of `dcswarm translate -f path`."""
+    with tempfile.NamedTemporaryFile() as t:
+        full = dict(os.environ, **(env or {}))
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name, BIN, "translate",
+                            "-f", path, *args], stdin=stdin, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, env=full)
+        rss = int(open(t.name).read().split()[-1]) / 1024
+    return p.returncode, p.stderr.decode(errors="replace"), rss
+
+
+def check(name, cond, detail=""):
+    global failed, checked
+    checked += 1
+    if not cond:
+        failed += 1
+        print(f"limits: FAIL {name}: {detail}")
+
+
+def refused(name, path, needle, max_mb, *args, env=None, stdin=None):
+    rc, err, rss = translate(path, *args, env=env, stdin=stdin)
+    check(name + " exit", rc == 1, f"exit {rc}: {err[:300]}")
+    check(name + " message", needle in err, f"{needle!r} not in {err[:400]!r}")
+    check(name + " memory", rss < max_mb, f"peak {rss:.0f} MB, bound {max_mb} MB")
+    print(f"limits: {name}: refused, peak {rss:.0f} MB (bound {max_mb} MB)")
+
+
+def write(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        # --max-depth: 100,000 lists in each other.
+        deep = write(d, "deep.yml", "web:\n  image: busybox\n  environment: " +
+                     "[" * 100000 + "]" * 100000 + "\n")
+        refused("depth", deep, "nesting deeper than 1000 levels (the limit; --max-depth "
+                "raises it)", 40)
+        refused("depth flag", deep, "nesting deeper than 3 levels", 40, "--max-depth", "3")
+        # --max-alias-nodes: a billion laughs.
+        s, prev = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n', "a"
+        for k in "bcdefghi":
+            s += f"{k}: &{k} [" + ",".join(["*" + prev] * 9) + "]\n"
+            prev = k
+        laughs = write(d, "laughs.yml", s + "web:\n  image: busybox\n")
+        refused("alias nodes", laughs, "aliases copy more than 1000000 values (the limit; "
+                "--max-alias-nodes raises it)", 250)
+        refused("alias nodes variable", laughs, "aliases copy more than 1000 values", 40,
+                env={"DCSWARM_MAX_ALIAS_NODES": "1000"})
+        # --max-input, by aliases: a string of 1 MiB copied 300 times.
+        s = 'web:\n  image: busybox\n  environment: &e\n    X: "' + "x" * 1048000 + '"\n'
+        s += "".join(f"w{i}:\n  image: busybox\n  environment: *e\n" for i in range(300))
+        copies = write(d, "copies.yml", s)
+        refused("alias text", copies, "aliases expand the text beyond 268435456 bytes (the "
+                "input limit; --max-input raises it)", 400)
+        refused("alias text flag", copies, "w18:environment: aliases expand the text beyond "
+                "20000000 bytes", 80, "--max-input", "20000000")
+        # --max-input: a file (by its size, before reading) and standard input.
+        sparse = os.path.join(d, "sparse.yml")
+        with open(sparse, "w") as f:
+            f.truncate(300 << 20)
+        refused("input file", sparse, "is larger than 268435456 bytes (the limit; "
+                "--max-input raises it)", 40)
+        with open(sparse) as f:
+            refused("input stdin", "-", "'-' is larger than 10000000 bytes", 60,
+                    "--max-input", "10000000", stdin=f)
+        # --max-string: a value of 2 MiB, a key of 2 MiB, in YAML and JSON.
+        longv = write(d, "longv.yml", "web:\n  image: busybox\n  environment:\n    X: \"" +
+                      "y" * (2 << 20) + "\"\n")
+        refused("string", longv, "web:environment.X: a value of 2097152 bytes, more than "
+                "1048576 (the limit; --max-string raises it)", 60)
+        longk = write(d, "longk.yml", "web:\n  image: busybox\n  labels:\n    " +
+                      "k" * (2 << 20) + ": v\n")
+        refused("key", longk, "a value of 2097152 bytes, more than 1048576", 60)
+        longj = write(d, "longj.json", json.dumps(
+            {"name": "s", "services": [{"name": "web", "image": "busybox",
+                                        "container_envvars": [{"key": "X",
+                                                               "value": "z" * (2 << 20)}]}]}))
+        refused("string json", longj, "services[0].container_envvars[0].value: a value of "
+                "2097152 bytes", 60)
+        deepj = write(d, "deepj.json", '{"name": "s", "services": [{"name": "web", "image": '
+                      '"busybox", "labels": {"a": ' + "[" * 1500 + "]" * 1500 + "}}]}")
+        refused("depth json", deepj, "nesting deeper than 1000 levels", 40)
+        # --max-services: 100,001 of them, in YAML (cut in parts) and JSON.
+        many = write(d, "many.yml", "".join(f"s{i}:\n  image: busybox\n"
+                                             for i in range(100001)))
+        refused("services", many, "many.yml:s100000: more than 100000 services (the limit; "
+                "--max-services raises it)", 300)
+        refused("services flag", many, "s10: more than 10 services", 80,
+                "--max-services", "10")
+        manyj = write(d, "many.json", json.dumps(
+            {"name": "s", "services": [{"name": f"s{i}", "image": "busybox"}
+                                       for i in range(20)]}))
+        refused("services json", manyj, "many.json:s10: more than 10 services", 40,
+                "--max-services", "10")
+        # At the limit, accepted.
+        rc, err, _ = translate(manyj, "--max-services", "20")
+        check("services at the limit", rc == 0, err[:300])
+        # A value the field allows (environment: 128 KiB) at the limit.
+        env = write(d, "env.yml", "web:\n  image: busybox\n  environment:\n    X: \"" +
+                    "y" * 100000 + "\"\n")
+        rc, err, _ = translate(env, "--max-string", "100000")
+        check("string at the limit", rc == 0, err[:300])
+        refused("string past the limit", env, "a value of 100000 bytes, more than 99999", 40,
+                "--max-string", "99999")
+        # Past a field's own limit (the schema's), the message says it.
+        rc, err, _ = translate(longv, "--max-string", str(2 << 20))
+        check("field's own limit", rc == 1 and "expected string (at most 131072 characters)"
+              in err, f"exit {rc}: {err[:300]}")
+        # A bad value is a usage error that names the flag.
+        rc, err, _ = translate(manyj, "--max-services", "0")
+        check("bad flag", rc == 2 and "--max-services: expected a whole number" in err,
+              f"exit {rc}: {err[:300]}")
+        rc, err, _ = translate(manyj, env={"DCSWARM_MAX_DEPTH": "lots"})
+        check("bad variable", rc == 2 and "--max-depth: expected a whole number from 1 to "
+              "1099511627776, got \"lots\"" in err, f"exit {rc}: {err[:300]}")
+    print(f"limits: {checked - failed} of {checked} checks passed")
+    return 1 if failed else 0
+
+
+sys.exit(main())
