@@ -6,9 +6,12 @@ where it stands, and its peak memory stays under a bound (measured by
 Usage: limits-check.py DCSWARM"""
 import json
 import os
+import resource
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./dcswarm")
 failed = 0
@@ -134,8 +137,150 @@ def main():
         rc, err, _ = translate(manyj, env={"DCSWARM_MAX_DEPTH": "lots"})
         check("bad variable", rc == 2 and "--max-depth: expected a whole number from 1 to "
               "1099511627776, got \"lots\"" in err, f"exit {rc}: {err[:300]}")
+    serve_checks()
     print(f"limits: {checked - failed} of {checked} checks passed")
     return 1 if failed else 0
+
+
+# ---- serve: connections (no engine needed: /_ping answers without one) ----
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+class Serve:
+    def __init__(self, *flags, nofile=None):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) \
+            if nofile else None
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--insecure-no-auth",
+             "--engine", "tcp://127.0.0.1:1", *flags], stdout=self.log, stderr=self.log,
+            preexec_fn=limit)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.get(timeout=1).startswith(b"HTTP/1.1 "):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("dcswarm serve did not start: " + self.logtext()[-2000:])
+
+    def connect(self):
+        return socket.create_connection(("127.0.0.1", self.port), timeout=5)
+
+    def get(self, timeout=5, c=None):
+        """The answer to GET /_ping (503 without an engine: an answer all the same)."""
+        own = c is None
+        c = c or socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            c.settimeout(timeout)
+            c.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            return c.recv(4096)
+        finally:
+            if own:
+                c.close()
+
+    def status(self, field):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self):
+        f = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+    def logtext(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def serve_checks():
+    # --max-connections: the fifth waits, unanswered, until one of four closes.
+    srv = Serve("--max-connections", "4")
+    try:
+        held = [srv.connect() for _ in range(4)]
+        fifth = srv.connect()  # the kernel's queue takes it
+        fifth.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        fifth.settimeout(1.0)
+        try:
+            got = fifth.recv(100)
+            check("connections: the fifth waits", False, f"answered: {got[:40]!r}")
+        except socket.timeout:
+            check("connections: the fifth waits", True)
+        held.pop().close()
+        fifth.settimeout(5)
+        got = fifth.recv(4096)
+        check("connections: answered once one closed", got.startswith(b"HTTP/1.1 "),
+              repr(got[:60]))
+        for c in held + [fifth]:
+            c.close()
+        # Closed connections are counted out: four at a time, again and again.
+        answered = 0
+        for _ in range(3):
+            batch = [srv.connect() for _ in range(4)]
+            answered += sum(srv.get(c=c).startswith(b"HTTP/1.1 ") for c in batch)
+            for c in batch:
+                c.close()
+        check("connections: counted out when closed", answered == 12, f"{answered} of 12")
+        check("connections: logged", "4 connections open (--max-connections)" in
+              srv.logtext(), srv.logtext()[-500:])
+    finally:
+        srv.stop()
+    # 1,000 connections, each with half a request: memory stays bounded.
+    srv = Serve()
+    try:
+        before = srv.status("VmHWM")
+        held = []
+        for _ in range(1000):
+            c = srv.connect()
+            c.sendall(b"GET /_ping HTTP/1.1\r\nX-Slow: ")
+            held.append(c)
+        ok = srv.get().startswith(b"HTTP/1.1 ")
+        peak = srv.status("VmHWM") / 1024
+        check("connections: a 1,001st answered", ok)
+        check("connections: 1,000 half requests", peak < 80, f"peak {peak:.0f} MB")
+        print(f"limits: 1,000 connections with half a request: peak {peak:.0f} MB "
+              f"(from {before / 1024:.0f} MB)")
+        for c in held:
+            c.close()
+    finally:
+        srv.stop()
+    # Out of descriptors: accepting pauses instead of spinning; it recovers.
+    srv = Serve(nofile=64)
+    try:
+        cpu0 = srv.cpu_seconds()
+        held = [srv.connect() for _ in range(120)]
+        time.sleep(2)
+        spent = srv.cpu_seconds() - cpu0
+        check("descriptors: no spinning", spent < 0.5, f"{spent:.2f} s of CPU in 2 s")
+        for c in held:
+            c.close()
+        deadline, got = time.monotonic() + 10, b""
+        while time.monotonic() < deadline and not got.startswith(b"HTTP/1.1 "):
+            try:
+                got = srv.get(timeout=2)
+            except OSError:
+                time.sleep(0.2)
+        check("descriptors: answering again", got.startswith(b"HTTP/1.1 "), repr(got[:60]))
+        check("descriptors: logged", "cannot accept a connection (Too many open files" in
+              srv.logtext(), srv.logtext()[-500:])
+        print(f"limits: 120 connections on 64 descriptors: {spent:.2f} s of CPU in 2 s")
+    finally:
+        srv.stop()
+    # A bad value: exit 1, the flag named.
+    p = subprocess.run([BIN, "serve", "--insecure-no-auth", "--max-streams", "0"],
+                       capture_output=True)
+    check("serve: bad flag", p.returncode == 1 and b"--max-streams: expected 1-1048576"
+          in p.stderr, repr(p.stderr[-300:]))
 
 
 sys.exit(main())

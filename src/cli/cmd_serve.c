@@ -18,7 +18,9 @@ static const char serve_usage[] =
     "usage: dcswarm serve [--listen HOST:PORT] [--stream-listen HOST:PORT]\n"
     "                     [--engine URL] [--keys FILE]\n"
     "                     [--public-domain DOMAIN] [--public-url URL] [--workers N]\n"
-    "                     [--max-body BYTES] [--retention SECONDS] [--insecure-no-auth]\n"
+    "                     [--max-body BYTES] [--max-connections N] [--max-streams N]\n"
+    "                     [--max-stream-buffer BYTES] [--max-ws-message BYTES]\n"
+    "                     [--retention SECONDS] [--insecure-no-auth]\n"
     "\n"
     "Serve Docker Cloud's REST API (services, containers, stacks, nodes, actions)\n"
     "and its Stream API (logs, events: WebSocket, or chunked JSON lines without\n"
@@ -42,6 +44,14 @@ static const char serve_usage[] =
     "                                              with the global role)\n"
     "  --workers N           DCSWARM_WORKERS       engine requests at once (default 8)\n"
     "  --max-body BYTES      DCSWARM_MAX_BODY      larger bodies get 413 (default 1 MB)\n"
+    "  --max-connections N   DCSWARM_MAX_CONNECTIONS  open at once; more wait to be\n"
+    "                                              accepted (default 1024)\n"
+    "  --max-streams N       DCSWARM_MAX_STREAMS   logs and events clients at once;\n"
+    "                                              more get 503 (default 512)\n"
+    "  --max-stream-buffer B DCSWARM_MAX_STREAM_BUFFER  held for a slow stream\n"
+    "                                              reader; more is dropped (256 KiB)\n"
+    "  --max-ws-message B    DCSWARM_MAX_WS_MESSAGE  a bigger WebSocket message from\n"
+    "                                              a client closes it (64 KiB)\n"
     "  --retention SECONDS   DCSWARM_RETENTION     how long terminated services and\n"
     "                                              actions stay readable (default 3600)\n"
     "  --insecure-no-auth    DCSWARM_INSECURE_NO_AUTH=1  no keys, loopback only\n"
@@ -97,10 +107,12 @@ static bool loopback(const char *host)
 }
 
 enum { OPT_LISTEN = 256, OPT_ENGINE, OPT_KEYS, OPT_DOMAIN, OPT_URL, OPT_WORKERS,
-       OPT_MAXBODY, OPT_RETENTION, OPT_INSECURE, OPT_STREAM };
+       OPT_MAXBODY, OPT_RETENTION, OPT_INSECURE, OPT_STREAM, OPT_MAXCONN, OPT_MAXSTREAMS,
+       OPT_MAXSBUF, OPT_MAXWS };
 
 struct settings {
     const char *listen, *stream, *engine, *keys, *domain, *url, *workers, *max_body, *retention;
+    const char *max_conns, *max_streams, *max_sbuf, *max_ws;
     bool insecure;
 };
 
@@ -115,6 +127,10 @@ static int read_flags(int argc, char **argv, struct settings *s)
         {"public-url", required_argument, NULL, OPT_URL},
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"max-body", required_argument, NULL, OPT_MAXBODY},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"max-streams", required_argument, NULL, OPT_MAXSTREAMS},
+        {"max-stream-buffer", required_argument, NULL, OPT_MAXSBUF},
+        {"max-ws-message", required_argument, NULL, OPT_MAXWS},
         {"retention", required_argument, NULL, OPT_RETENTION},
         {"insecure-no-auth", no_argument, NULL, OPT_INSECURE},
         {NULL, 0, NULL, 0}};
@@ -129,6 +145,10 @@ static int read_flags(int argc, char **argv, struct settings *s)
     s->workers = env_or("DCSWARM_WORKERS", "8");
     s->max_body = env_or("DCSWARM_MAX_BODY", "1048576");
     s->retention = env_or("DCSWARM_RETENTION", "3600");
+    s->max_conns = env_or("DCSWARM_MAX_CONNECTIONS", "1024");
+    s->max_streams = env_or("DCSWARM_MAX_STREAMS", "512");
+    s->max_sbuf = env_or("DCSWARM_MAX_STREAM_BUFFER", "262144");
+    s->max_ws = env_or("DCSWARM_MAX_WS_MESSAGE", "65536");
     s->insecure = !strcmp(env_or("DCSWARM_INSECURE_NO_AUTH", "0"), "1");
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -142,6 +162,10 @@ static int read_flags(int argc, char **argv, struct settings *s)
         case OPT_WORKERS: s->workers = optarg; break;
         case OPT_MAXBODY: s->max_body = optarg; break;
         case OPT_RETENTION: s->retention = optarg; break;
+        case OPT_MAXCONN: s->max_conns = optarg; break;
+        case OPT_MAXSTREAMS: s->max_streams = optarg; break;
+        case OPT_MAXSBUF: s->max_sbuf = optarg; break;
+        case OPT_MAXWS: s->max_ws = optarg; break;
         case OPT_INSECURE: s->insecure = true; break;
         default: return DCS_ERR;
         }
@@ -168,6 +192,22 @@ static int configure(const struct settings *s, struct dcs_serve_config *cfg,
         return dcs_error_set(err, "--max-body", "expected a size in bytes, got \"%s\"",
                              s->max_body);
     cfg->max_body = (size_t)n;
+    if (positive(s->max_conns, 1L << 20, &n))
+        return dcs_error_set(err, "--max-connections", "expected 1-1048576, got \"%s\"",
+                             s->max_conns);
+    cfg->max_connections = (size_t)n;
+    if (positive(s->max_streams, 1L << 20, &n))
+        return dcs_error_set(err, "--max-streams", "expected 1-1048576, got \"%s\"",
+                             s->max_streams);
+    cfg->max_streams = (size_t)n;
+    if (positive(s->max_sbuf, 1L << 30, &n) || n < 4096)
+        return dcs_error_set(err, "--max-stream-buffer", "expected a size in bytes from "
+                             "4096, got \"%s\"", s->max_sbuf);
+    cfg->max_stream_buffer = (size_t)n;
+    if (positive(s->max_ws, 1L << 30, &n) || n < 125)
+        return dcs_error_set(err, "--max-ws-message", "expected a size in bytes from 125 "
+                             "(a control frame), got \"%s\"", s->max_ws);
+    cfg->max_ws_message = (size_t)n;
     if (positive(s->retention, 1L << 30, &n))
         return dcs_error_set(err, "--retention", "expected seconds, got \"%s\"", s->retention);
     cfg->retention = (int)n;

@@ -13,7 +13,7 @@
  *                   stackexport.c actions.c
  *   L4 streams.h    ws.c stream_conn.c stream_logs.c stream_events.c
  *                   stream_event_map.c stream_action_logs.c
- *   L5 pool.h       dispatch.c worker.c server.c
+ *   L5 pool.h       dispatch.c worker.c server.c connections.c
  * A call goes down the same way: a model file never calls a resource,
  * a resource never a stream; the server reaches the resources and the
  * streams through dispatch.c.

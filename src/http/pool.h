@@ -1,5 +1,6 @@
 /*
- * pool.h - the worker threads of dcswarm serve (worker.c).
+ * pool.h - the front end's own parts: the worker threads of dcswarm serve
+ * (worker.c) and the connection limit (connections.c).
  */
 #ifndef DCS_HTTP_POOL_H
 #define DCS_HTTP_POOL_H
@@ -39,5 +40,17 @@ void dcs_http_handle(struct dcs_ctx *c);
  * reads the swarm: path, route, credentials, namespace, query, body. */
 int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err);
 
+
+/* At most `max` client connections open on the listeners watched; the
+ * loop thread of base only.  Free after evhttp_free (its connections
+ * report their close here) and before event_base_free. */
+struct dcs_conns;
+struct dcs_conns *dcs_conns_new(struct event_base *base, size_t max);
+int dcs_conns_watch(struct dcs_conns *c, struct evhttp *http,
+                    struct evhttp_bound_socket *sock);
+size_t dcs_conns_open(const struct dcs_conns *c);
+/* Before the listeners are deleted: never touch them again. */
+void dcs_conns_stop(struct dcs_conns *c);
+void dcs_conns_free(struct dcs_conns *c);
 
 #endif

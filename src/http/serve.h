@@ -16,6 +16,10 @@
 #define DCS_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
 #define DCS_HTTP_DEFAULT_WORKERS 8
 #define DCS_HTTP_DEFAULT_RETENTION 3600
+#define DCS_HTTP_DEFAULT_MAX_CONNECTIONS 1024
+#define DCS_HTTP_DEFAULT_MAX_STREAMS 512
+#define DCS_HTTP_DEFAULT_MAX_STREAM_BUFFER (256 * 1024)
+#define DCS_HTTP_DEFAULT_MAX_WS_MESSAGE (64 * 1024)
 
 struct dcs_serve_config {
     char host[256];                 /* --listen host */
@@ -30,6 +34,10 @@ struct dcs_serve_config {
     char stream_url[512];
     int workers;
     size_t max_body;
+    size_t max_connections;         /* open at once; more wait (docs/limits.md) */
+    size_t max_streams;             /* logs and events clients at once; more: 503 */
+    size_t max_stream_buffer;       /* bytes held for a slow stream reader */
+    size_t max_ws_message;          /* a WebSocket message from a client */
     int retention;                  /* seconds Terminated records stay */
 };
 

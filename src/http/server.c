@@ -17,6 +17,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -41,6 +42,7 @@ struct server {
     struct evhttp_bound_socket *stream_sock;
     struct dcs_streams *streams;
     struct dcs_pool *pool;
+    struct dcs_conns *conns;
     const struct dcs_serve_config *cfg;
     long in_flight;
     bool draining;
@@ -193,11 +195,27 @@ static void on_streams_empty(void *arg)
     maybe_exit(arg);
 }
 
+/* A stream over --max-streams is refused before its first byte: a 503 a
+ * WebSocket client reads as a failed handshake, with the reason. */
+static void refuse_stream(struct server *s, struct dcs_req *r)
+{
+    char text[160];
+
+    snprintf(text, sizeof(text), "too many streams: %ld open, at most %zu (--max-streams)",
+             dcs_streams_count(s->streams), s->cfg->max_streams);
+    json_decref(r->answer);
+    r->answer = json_pack("{s:s}", "error", text);
+    r->status = 503;
+}
+
 static void deliver(struct dcs_job *j, void *arg)
 {
     struct server *s = arg;
     struct dcs_req *r = j->req;
 
+    if (r->stream && r->status < 300 &&
+        (size_t)dcs_streams_count(s->streams) >= s->cfg->max_streams)
+        refuse_stream(s, r);
     if (r->stream && r->status < 300) {
         /* The connection leaves evhttp: no answer completes it. */
         evhttp_request_set_on_complete_cb(j->ev, NULL, NULL);
@@ -343,6 +361,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     /* Stop accepting; answer what is in flight, then leave the loop. */
     dcs_http_log("shutting down: %ld request(s) in flight", s->in_flight);
     s->draining = true;
+    dcs_conns_stop(s->conns);
     if (s->sock)
         evhttp_del_accept_socket(s->http, s->sock);
     s->sock = NULL;
@@ -388,11 +407,34 @@ static int setup_stream(struct server *s, struct dcs_error *err)
     if (!s->stream_sock)
         return dcs_error_status(err, 400, "--stream-listen", "cannot listen on %s:%d",
                                 s->cfg->stream_host, s->cfg->stream_port);
+    if (dcs_conns_watch(s->conns, s->stream_http, s->stream_sock))
+        return dcs_error_status(err, 500, NULL, "cannot watch the stream listener");
     return DCS_OK;
+}
+
+/* Each connection is a descriptor, and a stream's one more to the engine:
+ * the soft limit (often 1024) raised toward the hard one to hold them. */
+static void fd_room(const struct dcs_serve_config *cfg)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)cfg->max_connections * 2 + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want)
+        dcs_http_log("%llu file descriptors (ulimit -n): --max-connections %zu may run out "
+                     "of them first (accepting then pauses a second at a time)",
+                     (unsigned long long)rl.rlim_cur, cfg->max_connections);
 }
 
 static int setup(struct server *s, struct dcs_engine *proto, struct dcs_error *err)
 {
+    fd_room(s->cfg);
     s->base = event_base_new();
     s->http = s->base ? evhttp_new(s->base) : NULL;
     if (!s->http)
@@ -403,6 +445,9 @@ static int setup(struct server *s, struct dcs_engine *proto, struct dcs_error *e
     if (!s->sock)
         return dcs_error_status(err, 400, "--listen", "cannot listen on %s:%d",
                                 s->cfg->host, s->cfg->port);
+    s->conns = dcs_conns_new(s->base, s->cfg->max_connections);
+    if (!s->conns || dcs_conns_watch(s->conns, s->http, s->sock))
+        return dcs_error_status(err, 500, NULL, "cannot count connections");
     if (setup_stream(s, err))
         return DCS_ERR;
     s->streams = dcs_streams_new(s->base, s->cfg, proto);
@@ -451,6 +496,7 @@ int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err)
         evhttp_free(s.http);
     if (s.stream_http)
         evhttp_free(s.stream_http);
+    dcs_conns_free(s.conns);
     if (s.base)
         event_base_free(s.base);
     dcs_engine_free(proto);

@@ -132,9 +132,9 @@ int dcs_sconn_push(struct dcs_sconn *s, const char *msg, size_t len)
     if (s->cancelled) {
         rc = DCS_STOP;
     } else {
-        if (s->dropped && s->queued < DCS_SCONN_QUEUE_MAX / 2)
+        if (s->dropped && s->queued < s->ss->cfg->max_stream_buffer / 2)
             notice_locked(s);
-        if (s->queued + len > DCS_SCONN_QUEUE_MAX || enqueue(s, msg, len)) {
+        if (s->queued + len > s->ss->cfg->max_stream_buffer || enqueue(s, msg, len)) {
             s->dropped++;
             s->dropped_total++;
         }
@@ -404,7 +404,7 @@ static int write_head(struct dcs_sconn *s, struct evhttp_request *ev,
                                  "Cache-Control: no-cache\r\nConnection: close\r\n";
 
     if (p->ws) {
-        s->ws = dcs_ws_new(bufferevent_get_input(s->bev), out);
+        s->ws = dcs_ws_new(bufferevent_get_input(s->bev), out, s->ss->cfg->max_ws_message);
         return s->ws ? dcs_ws_handshake(out, p->ws_key) : DCS_ERR;
     }
     s->chunked = ev->major == 1 && ev->minor >= 1;

@@ -20,7 +20,7 @@
  * thread; its producer (a log thread, or the event hub) only pushes
  * messages into it with dcs_sconn_push(), from any thread.
  *
- * Slow readers: each connection holds at most DCS_SCONN_QUEUE_MAX bytes of
+ * Slow readers: each connection holds at most cfg->max_stream_buffer bytes of
  * messages not yet written to its socket (plus about DCS_SCONN_OUT_HIGH in
  * the socket's buffer).  Past that, new messages are DROPPED and counted;
  * once the reader catches up it gets one notice saying how many were lost
@@ -44,7 +44,6 @@
 #include "util/jsonw.h"
 #include "swarm/stream.h"
 
-#define DCS_SCONN_QUEUE_MAX (256 * 1024)
 #define DCS_SCONN_OUT_HIGH (64 * 1024)
 /* How long a server-initiated close waits for the client's close frame. */
 #define DCS_SCONN_CLOSE_WAIT 5
@@ -81,7 +80,8 @@ int dcs_ws_handshake(struct evbuffer *out, const char *key);
  * client, out receives bytes for it (both borrowed, outliving w). */
 struct dcs_ws;
 
-struct dcs_ws *dcs_ws_new(struct evbuffer *in, struct evbuffer *out);
+/* A client's message over max_message bytes closes the connection (1009). */
+struct dcs_ws *dcs_ws_new(struct evbuffer *in, struct evbuffer *out, size_t max_message);
 void dcs_ws_free(struct dcs_ws *w);
 /* Queue one text message (copied) and frame it into out. */
 int dcs_ws_text(struct dcs_ws *w, const char *msg, size_t len);

@@ -16,8 +16,6 @@
 #include "http/streams.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-/* Clients send nothing but pings and closes; a bigger message is abuse. */
-#define WS_MAX_RECV (64 * 1024)
 #define APPEND_LIT(b, lit) dcs_strbuf_append((b), (lit), sizeof(lit) - 1)
 
 /* ==================== the handshake ==================== */
@@ -123,7 +121,8 @@ static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
     return (ssize_t)len;
 }
 
-struct dcs_ws *dcs_ws_new(struct evbuffer *in, struct evbuffer *out)
+/* Clients send nothing but pings and closes: a big message is abuse. */
+struct dcs_ws *dcs_ws_new(struct evbuffer *in, struct evbuffer *out, size_t max_message)
 {
     static const struct wslay_event_callbacks cb = {
         .recv_callback = on_recv, .send_callback = on_send};
@@ -137,7 +136,7 @@ struct dcs_ws *dcs_ws_new(struct evbuffer *in, struct evbuffer *out)
         free(w);
         return NULL;
     }
-    wslay_event_config_set_max_recv_msg_length(w->ctx, WS_MAX_RECV);
+    wslay_event_config_set_max_recv_msg_length(w->ctx, max_message);
     return w;
 }
 

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct evbuffer *in = evbuffer_new(), *out = evbuffer_new();
-    struct dcs_ws *w = in && out ? dcs_ws_new(in, out) : NULL;
+    struct dcs_ws *w = in && out ? dcs_ws_new(in, out, 65536) : NULL;
     struct dcs_strbuf b = {0};
     size_t at = 0, step;
 

@@ -88,7 +88,7 @@ static size_t take(struct evbuffer *out, unsigned char *buf, size_t max)
 static void test_ping_text_close(void **state)
 {
     struct evbuffer *in = evbuffer_new(), *out = evbuffer_new();
-    struct dcs_ws *w = dcs_ws_new(in, out);
+    struct dcs_ws *w = dcs_ws_new(in, out, 65536);
     unsigned char buf[256];
     size_t n;
 
@@ -130,7 +130,7 @@ static void test_ping_text_close(void **state)
 static void test_server_close(void **state)
 {
     struct evbuffer *in = evbuffer_new(), *out = evbuffer_new();
-    struct dcs_ws *w = dcs_ws_new(in, out);
+    struct dcs_ws *w = dcs_ws_new(in, out, 65536);
     unsigned char buf[64];
 
     (void)state;
@@ -143,7 +143,7 @@ static void test_server_close(void **state)
     assert_int_equal(dcs_ws_io(w), 0);
     /* An unmasked client frame breaks the protocol: done. */
     dcs_ws_free(w);
-    w = dcs_ws_new(in, out);
+    w = dcs_ws_new(in, out, 65536);
     evbuffer_add(in, "\x81\x01x", 3);
     assert_int_equal(dcs_ws_io(w), 0);
     dcs_ws_free(w);
