@@ -8,6 +8,7 @@
 static const struct dcs_cmd *const commands[] = {
     &dcs_cmd_translate,
     &dcs_cmd_apply,
+    &dcs_cmd_report,
     &dcs_cmd_fields,
     &dcs_cmd_serve,
     &dcs_cmd_keys,

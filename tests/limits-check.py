@@ -167,6 +167,8 @@ class Serve:
                     return
             except OSError:
                 time.sleep(0.05)
+        self.proc.kill()
+        self.proc.wait()
         raise AssertionError("dcswarm serve did not start: " + self.logtext()[-2000:])
 
     def connect(self):

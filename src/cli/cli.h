@@ -33,7 +33,7 @@ struct dcs_cmd {
 
 extern const struct dcs_cmd dcs_cmd_translate;
 extern const struct dcs_cmd dcs_cmd_fields;
-extern const struct dcs_cmd dcs_cmd_apply;
+extern const struct dcs_cmd dcs_cmd_apply, dcs_cmd_report;
 extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys;
 
 /* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer;

@@ -26,8 +26,9 @@ static void print_markdown(void)
     puts("| Docker Cloud field | stackfile key | class | swarm (ServiceSpec) | note |");
     puts("|---|---|---|---|---|");
     for (f = dcs_fields; f->api; f++)
-        printf("| `%s` | %s | %s | `%s` | %s |\n", f->api, f->stackfile ? f->stackfile : "",
-               f->class_, f->swarm, f->note);
+        /* The anchor: what dcswarm report's rows link to (docs/mapping.md#<api>). */
+        printf("| <a id=\"%s\"></a>`%s` | %s | %s | `%s` | %s |\n", f->api, f->api,
+               f->stackfile ? f->stackfile : "", f->class_, f->swarm, f->note);
 }
 
 static int run_fields(int argc, char **argv)
