@@ -119,6 +119,7 @@ golden: $(BUILD)/dcswarm
 
 golden-update: $(BUILD)/dcswarm
 	@DCS_GOLDEN_UPDATE=1 sh tests/golden/run.sh $(BUILD)/dcswarm
+	@DCS_GOLDEN_UPDATE=1 sh tests/report/run.sh $(BUILD)/dcswarm
 
 schema-check:
 	@/usr/bin/python3 tests/schema_check.py
