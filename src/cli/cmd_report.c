@@ -75,16 +75,20 @@ static int add_dir(struct paths *p, const char *dir)
     DIR *d = opendir(dir);
     struct dirent *e;
     struct paths here = {0};
-    char path[4096];
+    char path[4096], base[4096];
     struct stat st;
     int rc = DCS_OK;
 
     if (!d)
         return add_path(p, dir); /* reported as unreadable */
+    /* "exported/" and "exported" name their files alike. */
+    snprintf(base, sizeof(base), "%s", dir);
+    for (size_t n = strlen(base); n > 1 && base[n - 1] == '/'; n--)
+        base[n - 1] = 0;
     while (!rc && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
         if (!stat(path, &st) && (S_ISDIR(st.st_mode) || stack_file_name(e->d_name)))
             rc = add_path(&here, path);
     }

@@ -26,8 +26,8 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;margin:6px 0 12px}"
     "th,td{border:1px solid #d5dbe1;padding:4px 6px;text-align:left;vertical-align:top}"
     "th{background:#f2f4f6}td.n,th.n{text-align:right}tfoot td{font-weight:600}"
-    "code,.value{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;"
-    "word-break:break-all}"
+    "code,.value{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}"
+    ".value{overflow-wrap:break-word;min-width:140px;max-width:280px}.fields td:first-child{white-space:nowrap}"
     ".strip{display:flex;gap:10px;flex-wrap:wrap;margin:16px 0}"
     ".strip div{border-radius:6px;padding:8px 14px;min-width:110px;border:1px solid}"
     ".strip b{display:block;font-size:22px}"
@@ -326,7 +326,8 @@ static void service_section(struct dcs_strbuf *b, const json_t *svc)
 
 static void stack_section(struct dcs_strbuf *b, const json_t *st, size_t i)
 {
-    const json_t *why = json_object_get(st, "refused"), *svc;
+    const json_t *why = json_is_object(json_object_get(st, "refused"))
+                            ? json_object_get(st, "refused") : NULL, *svc;
     size_t k;
 
     put(b, "<section class=\"stack\" id=\"");

@@ -35,6 +35,7 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__()
         self.counts, self.stacks, self.diffs, self.verdict = {}, 0, 0, None
+        self.refusals = 0
         self.in_diff = False
 
     def handle_starttag(self, tag, attrs):
@@ -45,6 +46,8 @@ class Page(HTMLParser):
             self.verdict = a.get("data-verdict")
         if tag == "section" and a.get("class") == "stack":
             self.stacks += 1
+        if a.get("class") == "refusal":
+            self.refusals += 1
         if tag == "ul" and a.get("class") == "diff":
             self.in_diff = True
         if tag == "li" and self.in_diff:
@@ -75,6 +78,9 @@ if page.verdict != report["verdict"]:
 if page.stacks != len(report["stackfiles"]):
     failed.append("%d stackfile sections for %d stackfiles" % (page.stacks,
                                                               len(report["stackfiles"])))
+refused = sum(s["verdict"] == "refused" for s in report["stackfiles"])
+if page.refusals != refused:
+    failed.append("%d refusals shown for %d refused stackfiles" % (page.refusals, refused))
 if page.diffs != len(report["differences"]):
     failed.append("%d differences shown, %d in the report" % (page.diffs,
                                                             len(report["differences"])))
