@@ -12,6 +12,7 @@ static const struct dcs_cmd *const commands[] = {
     &dcs_cmd_fields,
     &dcs_cmd_serve,
     &dcs_cmd_keys,
+    &dcs_cmd_health,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

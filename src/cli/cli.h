@@ -34,7 +34,7 @@ struct dcs_cmd {
 extern const struct dcs_cmd dcs_cmd_translate;
 extern const struct dcs_cmd dcs_cmd_fields;
 extern const struct dcs_cmd dcs_cmd_apply, dcs_cmd_report;
-extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys;
+extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys, dcs_cmd_health;
 
 /* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer;
  * more than max bytes is an error (a file's size is checked first). */

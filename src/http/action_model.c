@@ -284,6 +284,7 @@ static int settle(struct dcs_ctx *c, json_t *act, struct dcs_error *err)
     if (!strcmp(state, "In progress"))
         return DCS_OK;
     json_object_del(act, "pending");
+    dcs_metrics_action(json_string_value(json_object_get(act, "action")), state);
     finish(c, act);
     return DCS_OK;
 }

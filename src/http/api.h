@@ -5,7 +5,7 @@
  * src/http is layered; a file includes the headers of its own layer and
  * of the layers below, never one above (tests/http-layers.sh checks it):
  *   L0 serve.h      the settings and entry points (cmd_serve.c)
- *   L1 api.h        route.c auth.c reply.c ctx.c log.c edge.c
+ *   L1 api.h        route.c auth.c reply.c ctx.c log.c edge.c metrics.c
  *   L2 model.h      view.c records.c lifecycle.c outcome.c action_model.c
  *                   names.c image_env.c service_object.c stack_model.c
  *                   container_env.c container_model.c
@@ -82,7 +82,7 @@ enum dcs_family {
     DCS_FAM_INFRA, /* /api/infra/v1/[ns/]node|nodecluster/ */
     DCS_FAM_AUDIT, /* /api/audit/v1/action/ */
     DCS_FAM_TUTUM, /* /api/v1/<type>/ */
-    DCS_FAM_PING,  /* /_ping */
+    DCS_FAM_PING,  /* /_ping, /_ready: does the engine answer */
 };
 
 #define DCS_ROUTE_LEN 128
@@ -98,6 +98,10 @@ struct dcs_route {
 /* Parse a path (query already cut off).  Repeated slashes collapse, the
  * trailing slash is optional.  404 for a path that names nothing. */
 int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *err);
+
+/* The route as a metric label: "/api/app/v1/{namespace}/service/{id}/start/",
+ * "/_ready", or "unknown" (a path that named nothing, status 404). */
+void dcs_route_template(const struct dcs_route *rt, int status, char *out, size_t size);
 
 /* The prefix resource URIs of rt's family carry, e.g. "/api/app/v1/" or
  * "/api/v1/". */
@@ -213,5 +217,13 @@ void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid,
 
 /* One log line (stderr). */
 void dcs_http_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* GET /metrics (metrics.c): counted from any thread.  dcs_metrics_start
+ * counts engine calls too (dcs_engine_observe); dcs_metrics_text is the
+ * Prometheus text (a new string, NULL when out of memory). */
+void dcs_metrics_start(void);
+void dcs_metrics_request(const char *method, const char *route, int status, double seconds);
+void dcs_metrics_action(const char *action, const char *state);
+char *dcs_metrics_text(long streams, long connections);
 
 #endif

@@ -79,7 +79,8 @@ int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *er
     memset(rt, 0, sizeof(*rt));
     if (n < 0)
         return not_found(err);
-    if (n == 1 && !strcmp(segs[0], "_ping")) {
+    /* Readiness: the engine answers (/_ping, as before /_ready existed). */
+    if (n == 1 && (!strcmp(segs[0], "_ping") || !strcmp(segs[0], "_ready"))) {
         rt->family = DCS_FAM_PING;
         return DCS_OK;
     }
@@ -111,6 +112,19 @@ int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *er
         return parse_tail(segs, 3, n, audit, true, rt, err);
     }
     return not_found(err);
+}
+
+void dcs_route_template(const struct dcs_route *rt, int status, char *out, size_t size)
+{
+    /* A path that named nothing says nothing more: its words are the
+     * client's, and would make a label value of each. */
+    if (status == 404 || rt->family == DCS_FAM_NONE || !rt->type[0]) {
+        snprintf(out, size, rt->family == DCS_FAM_PING ? "/_ready" : "unknown");
+        return;
+    }
+    snprintf(out, size, "%s%s%s/%s%s%s", dcs_route_prefix(rt, rt->type),
+             rt->ns[0] ? "{namespace}/" : "", rt->type, rt->id[0] ? "{id}/" : "", rt->verb,
+             rt->verb[0] ? "/" : "");
 }
 
 const char *dcs_route_prefix(const struct dcs_route *rt, const char *type)

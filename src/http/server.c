@@ -46,6 +46,7 @@ struct server {
     const struct dcs_serve_config *cfg;
     long in_flight;
     bool draining;
+    struct timespec t_start;
 };
 
 static const char *method_name(enum evhttp_cmd_type t)
@@ -208,6 +209,15 @@ static void refuse_stream(struct server *s, struct dcs_req *r)
     r->status = 503;
 }
 
+/* One more request for /metrics, by its route template. */
+static void count(const struct dcs_req *r, int status, const struct timespec *t0)
+{
+    char route[160];
+
+    dcs_route_template(&r->rt, status, route, sizeof(route));
+    dcs_metrics_request(r->method, route, status, elapsed_ms(t0) / 1000);
+}
+
 static void deliver(struct dcs_job *j, void *arg)
 {
     struct server *s = arg;
@@ -220,12 +230,14 @@ static void deliver(struct dcs_job *j, void *arg)
         /* The connection leaves evhttp: no answer completes it. */
         evhttp_request_set_on_complete_cb(j->ev, NULL, NULL);
         s->in_flight--;
+        count(r, r->stream->ws ? 101 : 200, &j->t0);
         dcs_streams_start(s->streams, j->ev, r);
         free(j);
         maybe_exit(s);
         return;
     }
     send_answer(j->ev, r);
+    count(r, r->status ? r->status : 500, &j->t0);
     dcs_http_log("%s %s %d %.1f ms", r->method, r->path, r->status, elapsed_ms(&j->t0));
     dcs_req_free(r);
     free(j);
@@ -243,10 +255,12 @@ static void on_complete(struct evhttp_request *ev, void *arg)
     maybe_exit(s);
 }
 
+/* Refused before a route (the edge, a shutdown): counted as "edge". */
 static void reply_now(struct evhttp_request *ev, int status, const char *text)
 {
     struct dcs_req r = {0};
 
+    dcs_metrics_request(method_name(evhttp_request_get_command(ev)), "edge", status, 0);
     r.status = status;
     r.answer = json_pack("{s:s}", "error", text);
     send_answer(ev, &r);
@@ -288,6 +302,62 @@ static int check_upgrade(struct evhttp_request *ev, struct dcs_req *r)
     return DCS_ERR;
 }
 
+/* Is the path of ev's URI this one (with or without its trailing slash)? */
+static bool path_is(struct evhttp_request *ev, const char *path)
+{
+    const char *uri = evhttp_request_get_uri(ev);
+    size_t n = strcspn(uri, "?"), len = strlen(path);
+
+    return (n == len || (n == len + 1 && uri[len] == '/')) && !strncmp(uri, path, len);
+}
+
+/* GET /metrics, by the loop thread: Prometheus text, no credentials (no
+ * name, uuid or secret is in it). */
+static bool metrics(struct evhttp_request *ev, struct server *s)
+{
+    struct evbuffer *out;
+    char *text;
+
+    if (!path_is(ev, "/metrics"))
+        return false;
+    dcs_metrics_request(method_name(evhttp_request_get_command(ev)), "/metrics", 200, 0);
+    text = dcs_metrics_text(dcs_streams_count(s->streams), (long)dcs_conns_open(s->conns));
+    if (!text || !(out = evbuffer_new())) {
+        free(text);
+        reply_now(ev, 500, "out of memory");
+        return true;
+    }
+    evbuffer_add_reference(out, text, strlen(text), free_text, text);
+    evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
+                      "text/plain; version=0.0.4; charset=utf-8");
+    evhttp_send_reply(ev, 200, "OK", out);
+    evbuffer_free(out);
+    return true;
+}
+
+/* Liveness (GET /_health): answered by the loop thread itself, so that it
+ * says the loop runs whatever the engine and the workers are doing; 503
+ * once shutting down.  No credentials, as /_ping. */
+static bool health(struct evhttp_request *ev, struct server *s)
+{
+    struct timespec now;
+    struct dcs_req r = {0};
+    char text[160];
+
+    if (!path_is(ev, "/_health"))
+        return false;
+    dcs_metrics_request(method_name(evhttp_request_get_command(ev)), "/_health",
+                        s->draining ? 503 : 200, 0);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    snprintf(text, sizeof(text), "{\"status\":\"%s\",\"version\":\"%s\",\"uptime_seconds\":%lld,"
+             "\"streams\":%ld}", s->draining ? "shutting down" : "ok", DCS_VERSION,
+             (long long)(now.tv_sec - s->t_start.tv_sec), dcs_streams_count(s->streams));
+    r.status = s->draining ? 503 : 200;
+    r.answer_text = strdup(text); /* send_answer's to free */
+    send_answer(ev, &r);
+    return true;
+}
+
 static void take_request(struct evhttp_request *ev, struct server *s, bool stream_only)
 {
     struct dcs_job *j;
@@ -295,6 +365,8 @@ static void take_request(struct evhttp_request *ev, struct server *s, bool strea
     char why[160];
     int refused;
 
+    if (health(ev, s) || metrics(ev, s))
+        return;
     if (s->draining) {
         reply_now(ev, 503, "the server is shutting down");
         return;
@@ -435,6 +507,7 @@ static void fd_room(const struct dcs_serve_config *cfg)
 static int setup(struct server *s, struct dcs_engine *proto, struct dcs_error *err)
 {
     fd_room(s->cfg);
+    clock_gettime(CLOCK_MONOTONIC, &s->t_start);
     s->base = event_base_new();
     s->http = s->base ? evhttp_new(s->base) : NULL;
     if (!s->http)
@@ -467,6 +540,7 @@ int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err)
     int rc;
 
     evthread_use_pthreads();
+    dcs_metrics_start();
     s.cfg = cfg;
     proto = dcs_engine_open(&cfg->engine, &e);
     if (!proto)

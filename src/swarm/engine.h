@@ -119,6 +119,14 @@ void dcs_engine_free(struct dcs_engine *eng);
 /* "unix:///var/run/docker.sock", as used in messages (borrowed). */
 const char *dcs_engine_host(const struct dcs_engine *eng);
 
+/* Called after each request/answer call to the engine (not streams), on
+ * the thread that made it: the method, the path as sent (with its query),
+ * the HTTP status (0: no answer) and how long it took.  One observer per
+ * process (dcswarm serve's metrics); NULL: none. */
+typedef void (*dcs_engine_observer)(const char *method, const char *path, long status,
+                                    double seconds);
+void dcs_engine_observe(dcs_engine_observer fn);
+
 /* "1.41" (borrowed). */
 const char *dcs_engine_api_version(const struct dcs_engine *eng);
 

@@ -7,6 +7,7 @@
  * transfer itself becomes one sentence naming the engine (502/504/499).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,21 @@ static struct sw_memo *memo_of(struct dcs_engine *eng)
     return owner->memo;
 }
 
+static _Atomic(dcs_engine_observer) observer;
+
+void dcs_engine_observe(dcs_engine_observer fn)
+{
+    atomic_store(&observer, fn);
+}
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int request(struct dcs_engine *eng, const char *method, const char *path,
                    int versioned, const json_t *body, int shared, json_t **out,
                    struct dcs_error *err)
@@ -480,6 +496,9 @@ static int request(struct dcs_engine *eng, const char *method, const char *path,
     struct transfer t = { .eng = eng, .err = err };
     char *url = NULL, *text = NULL;
     int rc = DCS_ERR;
+    dcs_engine_observer seen = atomic_load(&observer);
+    struct timespec t0;
+    long status = 0;
 
     if (out)
         *out = NULL;
@@ -496,8 +515,13 @@ static int request(struct dcs_engine *eng, const char *method, const char *path,
     }
     if (setup(eng, &t, url, method, text, 0) != DCS_OK)
         goto out;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = complete(eng, &t, curl_easy_perform(eng->curl),
                   shared ? memo_of(eng) : NULL, out);
+    if (seen) {
+        curl_easy_getinfo(eng->curl, CURLINFO_RESPONSE_CODE, &status);
+        seen(method, path, status, since(&t0));
+    }
 out:
     free(url);
     free(text);
