@@ -20,7 +20,8 @@ static const char serve_usage[] =
     "                     [--public-domain DOMAIN] [--public-url URL] [--workers N]\n"
     "                     [--max-body BYTES] [--max-connections N] [--max-streams N]\n"
     "                     [--max-stream-buffer BYTES] [--max-ws-message BYTES]\n"
-    "                     [--retention SECONDS] [--insecure-no-auth]\n"
+    "                     [--retention SECONDS] [--log-format text|json]\n"
+    "                     [--insecure-no-auth]\n"
     "\n"
     "Serve Docker Cloud's REST API (services, containers, stacks, nodes, actions)\n"
     "and its Stream API (logs, events: WebSocket, or chunked JSON lines without\n"
@@ -54,6 +55,9 @@ static const char serve_usage[] =
     "                                              a client closes it (64 KiB)\n"
     "  --retention SECONDS   DCSWARM_RETENTION     how long terminated services and\n"
     "                                              actions stay readable (default 3600)\n"
+    "  --log-format F        DCSWARM_LOG_FORMAT    text (default), or json: one object\n"
+    "                                              per line, a request's with its user\n"
+    "                                              and action uuid\n"
     "  --insecure-no-auth    DCSWARM_INSECURE_NO_AUTH=1  no keys, loopback only\n"
     "\n"
     "One line per request goes to stderr.  SIGTERM/SIGINT: finish the requests in\n"
@@ -108,11 +112,11 @@ static bool loopback(const char *host)
 
 enum { OPT_LISTEN = 256, OPT_ENGINE, OPT_KEYS, OPT_DOMAIN, OPT_URL, OPT_WORKERS,
        OPT_MAXBODY, OPT_RETENTION, OPT_INSECURE, OPT_STREAM, OPT_MAXCONN, OPT_MAXSTREAMS,
-       OPT_MAXSBUF, OPT_MAXWS };
+       OPT_MAXSBUF, OPT_MAXWS, OPT_LOGFORMAT };
 
 struct settings {
     const char *listen, *stream, *engine, *keys, *domain, *url, *workers, *max_body, *retention;
-    const char *max_conns, *max_streams, *max_sbuf, *max_ws;
+    const char *max_conns, *max_streams, *max_sbuf, *max_ws, *log_format;
     bool insecure;
 };
 
@@ -131,6 +135,7 @@ static int read_flags(int argc, char **argv, struct settings *s)
         {"max-streams", required_argument, NULL, OPT_MAXSTREAMS},
         {"max-stream-buffer", required_argument, NULL, OPT_MAXSBUF},
         {"max-ws-message", required_argument, NULL, OPT_MAXWS},
+        {"log-format", required_argument, NULL, OPT_LOGFORMAT},
         {"retention", required_argument, NULL, OPT_RETENTION},
         {"insecure-no-auth", no_argument, NULL, OPT_INSECURE},
         {NULL, 0, NULL, 0}};
@@ -149,6 +154,7 @@ static int read_flags(int argc, char **argv, struct settings *s)
     s->max_streams = env_or("DCSWARM_MAX_STREAMS", "512");
     s->max_sbuf = env_or("DCSWARM_MAX_STREAM_BUFFER", "262144");
     s->max_ws = env_or("DCSWARM_MAX_WS_MESSAGE", "65536");
+    s->log_format = env_or("DCSWARM_LOG_FORMAT", "text");
     s->insecure = !strcmp(env_or("DCSWARM_INSECURE_NO_AUTH", "0"), "1");
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -166,6 +172,7 @@ static int read_flags(int argc, char **argv, struct settings *s)
         case OPT_MAXSTREAMS: s->max_streams = optarg; break;
         case OPT_MAXSBUF: s->max_sbuf = optarg; break;
         case OPT_MAXWS: s->max_ws = optarg; break;
+        case OPT_LOGFORMAT: s->log_format = optarg; break;
         case OPT_INSECURE: s->insecure = true; break;
         default: return DCS_ERR;
         }
@@ -208,6 +215,10 @@ static int configure(const struct settings *s, struct dcs_serve_config *cfg,
         return dcs_error_set(err, "--max-ws-message", "expected a size in bytes from 125 "
                              "(a control frame), got \"%s\"", s->max_ws);
     cfg->max_ws_message = (size_t)n;
+    if (strcmp(s->log_format, "text") && strcmp(s->log_format, "json"))
+        return dcs_error_set(err, "--log-format", "expected text or json, got \"%s\"",
+                             s->log_format);
+    cfg->log_json = !strcmp(s->log_format, "json");
     if (positive(s->retention, 1L << 30, &n))
         return dcs_error_set(err, "--retention", "expected seconds, got \"%s\"", s->retention);
     cfg->retention = (int)n;

@@ -217,6 +217,14 @@ void dcs_uri(const struct dcs_ctx *c, const char *type, const char *uuid,
 
 /* One log line (stderr). */
 void dcs_http_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The line of one answered request: "<method> <path> <status> <ms> ms
+ * [action <uuid>] [note]", or with dcs_http_log_json(true) (--log-format
+ * json, set before any thread logs) one JSON object per line:
+ * {"time", "msg": "request", "method", "path", "status", "ms", "user",
+ * "action", "stream"}; other lines {"time", "msg"}. */
+void dcs_http_log_json(bool json);
+void dcs_http_log_request(const char *method, const char *path, int status, double ms,
+                          const char *user, const char *action_uuid, const char *note);
 
 /* GET /metrics (metrics.c): counted from any thread.  dcs_metrics_start
  * counts engine calls too (dcs_engine_observe); dcs_metrics_text is the

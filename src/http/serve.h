@@ -39,6 +39,7 @@ struct dcs_serve_config {
     size_t max_stream_buffer;       /* bytes held for a slow stream reader */
     size_t max_ws_message;          /* a WebSocket message from a client */
     int retention;                  /* seconds Terminated records stay */
+    bool log_json;                  /* --log-format json */
 };
 
 struct dcs_auth;

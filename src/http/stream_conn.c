@@ -488,8 +488,9 @@ void dcs_streams_start(struct dcs_streams *ss, struct evhttp_request *ev, struct
     bufferevent_set_timeouts(s->bev, NULL, NULL);
     bufferevent_setwatermark(s->bev, EV_READ | EV_WRITE, 0, 0);
     bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-    dcs_http_log("GET %s %s (%s stream)", r->path, r->stream->ws ? "101" : "200",
-                 r->stream->kind == DCS_STREAM_LOGS ? "logs" : "events");
+    dcs_http_log_request("GET", r->path, r->stream->ws ? 101 : 200, 0, r->user, NULL,
+                         r->stream->kind == DCS_STREAM_LOGS ? "(logs stream)"
+                                                            : "(events stream)");
     if (write_head(s, ev, r->stream) || start_producer(s, r)) {
         s->done = true;
         teardown(s);

@@ -132,3 +132,28 @@ def test_metrics_move(srv, lab_image):
     wait_for("the stream counted out",
              lambda: value(scrape(srv), "dcswarm_stream_clients") == 0, timeout=10)
     srv.req("DELETE", o["resource_uri"])
+
+
+def test_log_lines_as_json_with_the_action(dcswarm, lab_image):
+    s = dcserve.Server(dcswarm, extra=["--log-format", "json"])
+    try:
+        body = {"image": lab_image, "name": "logged", "target_num_containers": 1,
+                "run_command": "sleep 600"}
+        o = s.req("POST", "/api/app/v1/service/", data=json.dumps(body)).json()
+        r = s.req("POST", o["resource_uri"] + "start/")
+        assert r.status_code == 202
+        uuid = r.headers["X-DockerCloud-Action-URI"].rstrip("/").rsplit("/", 1)[1]
+
+        def logged():
+            lines = [json.loads(line) for line in s.logtext().splitlines() if line]
+            return [x for x in lines if x.get("action") == uuid]
+        wait_for("the start's log line", logged, timeout=10)
+        line = logged()[0]
+        assert line["msg"] == "request" and line["method"] == "POST"
+        assert line["status"] == 202 and line["user"] == ALICE[0]
+        assert line["path"] == o["resource_uri"] + "start/"
+        assert isinstance(line["ms"], float) and line["time"].endswith("Z")
+        s.req("DELETE", o["resource_uri"])
+    finally:
+        s.stop()
+        dcserve.cleanup_swarm()
