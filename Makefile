@@ -153,6 +153,8 @@ install: dcswarm
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dcswarm/schemas
 	install -m 0755 dcswarm $(DESTDIR)$(PREFIX)/bin/dcswarm
 	install -m 0644 $(SCHEMAS) schemas/report.json $(DESTDIR)$(PREFIX)/share/dcswarm/schemas/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 man/dcswarm.1 $(DESTDIR)$(PREFIX)/share/man/man1/dcswarm.1
 
 clean:
 	rm -rf build build-san build-fuzz dcswarm

@@ -8,6 +8,7 @@
 #   layers   no file of src/http includes a header above its layer
 #   limits   every input limit (docs/limits.md) met by a hostile input
 #   report   dcswarm report: golden JSON, its schema, exit statuses, the page in Chromium
+#   ops      the man page (mandoc lint), the systemd unit, sd_notify, dcswarm health
 #   fuzz-replay  the fuzz targets' seeds and regressions, once each (tests/fuzz)
 #   engine   against a real swarm started by tests/lab (root only)
 # Ends with one line: "N passed, M failed" (suites).
@@ -36,6 +37,7 @@ suite docs sh tests/docs-check.sh "$bin"
 suite layers sh tests/http-layers.sh
 suite limits /usr/bin/python3 tests/limits-check.py "$bin"
 suite report sh tests/report/run.sh "$bin"
+suite ops /usr/bin/python3 tests/ops-check.py "$bin"
 suite fuzz-replay sh tests/fuzz/run.sh replay "$build"
 if [ -z "${DCS_SKIP_ENGINE:-}" ]; then
     suite engine env DCS_BUILD="$build" bash tests/lab/run-tests.sh "$bin"

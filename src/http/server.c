@@ -30,6 +30,7 @@
 #include "http/pool.h"
 #include "http/streams.h"
 #include "swarm/swarm.h"
+#include "util/sd_notify.h"
 
 /* How long a shutdown waits for answers to be written out. */
 #define DCS_HTTP_DRAIN_SECONDS 60
@@ -425,6 +426,18 @@ static void on_stream_request(struct evhttp_request *ev, void *arg)
     take_request(ev, arg, true);
 }
 
+/* systemd (Type=notify) is told of a reload, with the time it began. */
+static void notify_reloading(void)
+{
+    struct timespec now;
+    char state[96];
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000);
+    dcs_sd_notify(state);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct server *s = arg;
@@ -435,6 +448,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (sig == SIGHUP) {
         if (!s->cfg->keys_file[0])
             return;
+        notify_reloading();
         /* All or nothing: a file half written or with a typo must neither
          * lock everyone out nor drop a line silently (README). */
         if (dcs_http_reload_auth(s->cfg->keys_file, &err))
@@ -442,12 +456,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
                          dcs_error_format(&err, text, sizeof(text)));
         else
             dcs_http_log("keys file %s reloaded", s->cfg->keys_file);
+        dcs_sd_notify("READY=1");
         return;
     }
     if (s->draining)
         return;
     /* Stop accepting; answer what is in flight, then leave the loop. */
     dcs_http_log("shutting down: %ld request(s) in flight", s->in_flight);
+    dcs_sd_notify("STOPPING=1");
     s->draining = true;
     dcs_conns_stop(s->conns);
     if (s->sock)
@@ -574,6 +590,8 @@ int dcs_http_serve(const struct dcs_serve_config *cfg, struct dcs_error *err)
         if (cfg->stream_host[0])
             dcs_http_log("stream API also on ws://%s:%d/", cfg->stream_host,
                          cfg->stream_port);
+        /* Listening: clients may come (systemd's Type=notify). */
+        dcs_sd_notify("READY=1\nSTATUS=serving the Docker Cloud API");
         event_base_dispatch(s.base);
         dcs_http_log("stopped");
     }
