@@ -7,6 +7,7 @@
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 60) each
 #   make golden-update   rewrite tests/golden/*/expected.* for review
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make image      the dcswarm image in DOCKER_HOST's engine (deploy/dcswarm-stack.yml)
 #   make clean
 
 VERSION  := 0.1.0
@@ -58,8 +59,15 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test check unit golden schema-check engine-test e2e golden-update \
-        install clean deps bench docs-check fuzz
+        install clean deps bench docs-check fuzz image
 all: dcswarm
+
+# The image, made without pulling anything (scripts/make-image.sh), in the
+# engine of DOCKER_HOST; the Dockerfile builds the same where one can pull.
+IMAGE    ?= dcswarm/dcswarm
+image: dcswarm
+	@sh scripts/make-image.sh ./dcswarm $(IMAGE):$(VERSION)
+	@$${DOCKER:-/usr/bin/docker} tag $(IMAGE):$(VERSION) $(IMAGE):latest
 
 dcswarm: $(BUILD)/dcswarm
 	@cp $< $@
