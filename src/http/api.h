@@ -9,7 +9,7 @@
  *   L2 model.h      view.c records.c lifecycle.c outcome.c action_model.c
  *                   names.c image_env.c service_object.c stack_model.c
  *                   container_env.c container_model.c
- *   L3 resources.h  services.c containers.c nodes.c stacks.c stackwrite.c
+ *   L3 resources.h  services.c triggers.c containers.c nodes.c stacks.c stackwrite.c
  *                   stackexport.c actions.c
  *   L4 streams.h    ws.c stream_conn.c stream_logs.c stream_events.c
  *                   stream_event_map.c stream_action_logs.c
@@ -93,6 +93,10 @@ struct dcs_route {
     char type[32];            /* service, container, stack, node, action, auth */
     char id[DCS_ROUTE_LEN];   /* object id, "" for the collection */
     char verb[32];            /* start, stop, scale, redeploy, ... or "" */
+    /* service/<id>/trigger/<sub_id>/<sub_verb>/<sub_arg>/ (each may be "") */
+    char sub_id[DCS_ROUTE_LEN];
+    char sub_verb[32];        /* "call" */
+    char sub_arg[32];         /* how many more containers a SCALEUP call adds */
 };
 
 /* Parse a path (query already cut off).  Repeated slashes collapse, the
@@ -154,6 +158,7 @@ struct dcs_req {
     json_t *answer;           /* object, or NULL (204 / error text) */
     char *answer_text;        /* answer as compact JSON, once made (worker.c) */
     char allow[64];           /* for 405 */
+    char retry_after[16];     /* Retry-After of a 429, seconds */
     char action_uri[DCS_ROUTE_LEN];
     char *warnings;           /* X-DCSwarm-Warnings, compact JSON */
     char *www_auth;
@@ -189,6 +194,8 @@ void dcs_reply_error(struct dcs_req *r, const struct dcs_error *err);
 /* A page of `all` (array, borrowed) as {"meta", "objects"}: limit/offset
  * from the query, next/previous as paths starting with /api/. */
 int dcs_reply_list(struct dcs_req *r, const json_t *all, struct dcs_error *err);
+/* 405 with Allow: allow ("GET, POST"). */
+int dcs_method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_error *err);
 /* limit and offset of the request (defaults 25 and 0); 400 if bad. */
 int dcs_page_params(const struct dcs_req *r, long *limit, long *offset,
                     struct dcs_error *err);

@@ -284,6 +284,14 @@ static int route(struct dcs_ctx *c, struct dcs_error *err)
     return dcs_error_status(err, 404, NULL, "not found");
 }
 
+/* POST .../service/<uuid>/trigger/<uuid>/call/: the URL is the credential
+ * (triggers.c checks it), so no key is asked for. */
+static bool trigger_call(const struct dcs_route *rt)
+{
+    return !strcmp(rt->type, "service") && !strcmp(rt->verb, "trigger") &&
+           !strcmp(rt->sub_verb, "call");
+}
+
 int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err)
 {
     struct dcs_req *r = c->req;
@@ -294,10 +302,15 @@ int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err)
     if (rc || r->rt.family == DCS_FAM_PING)
         return rc;
     r->tutum_header = r->rt.family == DCS_FAM_TUTUM;
-    if (!rc)
+    if (trigger_call(&r->rt)) {
+        snprintf(r->user, sizeof(r->user), "trigger");
+        snprintf(r->ns, sizeof(r->ns), "%s", r->rt.ns);
+        r->grants = json_pack("[s]", r->ns);
+    } else {
         rc = authenticate(c, err);
-    if (!rc)
-        rc = choose_namespace(r, err);
+        if (!rc)
+            rc = choose_namespace(r, err);
+    }
     if (!rc)
         rc = parse_query(r, err);
     if (!rc)
@@ -315,6 +328,9 @@ void dcs_http_handle(struct dcs_ctx *c)
         ping(c);
         return;
     }
+    /* A trigger's URL without the namespace: the service's. */
+    if (!rc && trigger_call(&r->rt) && !r->ns[0] && !(rc = dcs_trigger_call_namespace(c, &err)))
+        json_array_set_new(r->grants, 0, json_string(r->ns));
     if (!rc)
         rc = route(c, &err);
     if (rc) {

@@ -76,7 +76,8 @@ json_t *dcs_records_of(struct dcs_ctx *c, const char *kind, json_t *list)
 
     json_array_foreach(list, i, cfg) {
         json_t *data;
-        if (strcmp(kind, DCS_KIND_TOKEN_KEY) && expired(c, cfg)) {
+        if (strcmp(kind, DCS_KIND_TOKEN_KEY) && strcmp(kind, DCS_KIND_TRIGGER) &&
+            expired(c, cfg)) {
             struct dcs_error ignored = {0};
             dcs_config_remove(c->eng, json_string_value(json_object_get(cfg, "ID")), &ignored);
             continue;

@@ -175,3 +175,10 @@ int dcs_reply_page(struct dcs_req *r, json_t *objects, long total, long limit, l
                      "total_count", (json_int_t)total);
     return dcs_reply(r, 200, json_pack("{s:o, s:o}", "meta", meta, "objects", objects));
 }
+
+int dcs_method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_error *err)
+{
+    snprintf(r->allow, sizeof(r->allow), "%s", allow);
+    return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: %s)", r->method,
+                            allow);
+}

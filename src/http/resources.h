@@ -14,6 +14,19 @@ int dcs_stack_write(struct dcs_ctx *c, const json_t *stack, struct dcs_error *er
 int dcs_stack_export(struct dcs_ctx *c, const json_t *stack, struct dcs_error *err);
 
 int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err);
+/* The verb `verb` (redeploy, scale) on svc (obj its Docker Cloud object,
+ * from view v), answered as the verbs are; scale with more > 0 first
+ * raises target_num_containers by more (a SCALEUP trigger). */
+int dcs_service_run(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                    const json_t *obj, const char *verb, int more, struct dcs_error *err);
+/* .../service/<uuid>/trigger/... of svc (triggers.c). */
+int dcs_triggers_route(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                       const json_t *obj, struct dcs_error *err);
+/* Revoke every trigger of svc (it is terminated); failures are logged. */
+void dcs_triggers_remove(struct dcs_ctx *c, const json_t *svc);
+/* The namespace of the service a trigger call names, into c->req->ns (the
+ * call has no key to tell it). */
+int dcs_trigger_call_namespace(struct dcs_ctx *c, struct dcs_error *err);
 int dcs_containers_route(struct dcs_ctx *c, struct dcs_error *err);
 int dcs_nodes_route(struct dcs_ctx *c, struct dcs_error *err);
 int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err);

@@ -9,7 +9,7 @@
 
 #include "http/api.h"
 
-#define MAX_SEGS 8
+#define MAX_SEGS 12
 
 static const char *const app_types[] = {"service", "container", "stack", NULL};
 static const char *const infra_types[] = {"node", "nodecluster", NULL};
@@ -53,7 +53,7 @@ static void copy(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src);
 }
 
-/* segs[i..] = [ns/]type[/id[/verb]] */
+/* segs[i..] = [ns/]type[/id[/verb[/...]]] */
 static int parse_tail(char segs[MAX_SEGS][DCS_ROUTE_LEN], int i, int n,
                       const char *const *types, bool namespaced,
                       struct dcs_route *rt, struct dcs_error *err)
@@ -68,6 +68,15 @@ static int parse_tail(char segs[MAX_SEGS][DCS_ROUTE_LEN], int i, int n,
         copy(rt->id, sizeof(rt->id), segs[i++]);
     if (i < n)
         copy(rt->verb, sizeof(rt->verb), segs[i++]);
+    /* A service's triggers: trigger/[uuid/[call/[count/]]]. */
+    if (!strcmp(rt->verb, "trigger") && !strcmp(rt->type, "service")) {
+        if (i < n)
+            copy(rt->sub_id, sizeof(rt->sub_id), segs[i++]);
+        if (i < n)
+            copy(rt->sub_verb, sizeof(rt->sub_verb), segs[i++]);
+        if (i < n && !strcmp(rt->sub_verb, "call"))
+            copy(rt->sub_arg, sizeof(rt->sub_arg), segs[i++]);
+    }
     return i == n ? DCS_OK : not_found(err);
 }
 
@@ -122,9 +131,10 @@ void dcs_route_template(const struct dcs_route *rt, int status, char *out, size_
         snprintf(out, size, rt->family == DCS_FAM_PING ? "/_ready" : "unknown");
         return;
     }
-    snprintf(out, size, "%s%s%s/%s%s%s", dcs_route_prefix(rt, rt->type),
+    snprintf(out, size, "%s%s%s/%s%s%s%s%s%s%s", dcs_route_prefix(rt, rt->type),
              rt->ns[0] ? "{namespace}/" : "", rt->type, rt->id[0] ? "{id}/" : "", rt->verb,
-             rt->verb[0] ? "/" : "");
+             rt->verb[0] ? "/" : "", rt->sub_id[0] ? "{trigger}/" : "", rt->sub_verb,
+             rt->sub_verb[0] ? "/" : "", rt->sub_arg[0] ? "{count}/" : "");
 }
 
 const char *dcs_route_prefix(const struct dcs_route *rt, const char *type)

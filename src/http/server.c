@@ -136,6 +136,7 @@ static const char *reason(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 426: return "Upgrade Required";
     case 415: return "Unsupported Media Type";
@@ -167,6 +168,8 @@ static void send_answer(struct evhttp_request *ev, struct dcs_req *r)
      * request may work later, and a client that reads this waits a bit. */
     if (r->status == 502 || r->status == 503 || r->status == 504)
         evhttp_add_header(h, "Retry-After", DCS_RETRY_AFTER);
+    else if (r->status == 429 && r->retry_after[0])
+        evhttp_add_header(h, "Retry-After", r->retry_after);
     if (r->warnings)
         evhttp_add_header(h, "X-DCSwarm-Warnings", r->warnings);
     if (r->action_uri[0]) {

@@ -668,6 +668,7 @@ static int terminate(struct dcs_ctx *c, const struct dcs_view *v, const json_t *
 
     if (dcs_service_terminate(c, v, svc, &rec, err))
         return DCS_ERR;
+    dcs_triggers_remove(c, svc);
     obj = dcs_service_object(c, &none, rec, err);
     if (obj) {
         json_object_set_new(obj, "state", json_string("Terminating"));
@@ -703,14 +704,42 @@ static int act(struct dcs_ctx *c, const json_t *svc, const char *verb, struct dc
     return answer_service(c, verb, uuid, 202, err);
 }
 
+int dcs_service_run(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
+                    const json_t *obj, const char *verb, int more, struct dcs_error *err)
+{
+    const char *state = json_string_value(json_object_get(obj, "state"));
+    json_int_t target = json_integer_value(json_object_get(obj, "target_num_containers"));
+    struct dcs_view all = {0};
+    const json_t *in_all;
+    json_t *asked = c->req->json;
+    bool term;
+    int rc;
+
+    if (more > 0) {
+        /* An update of target_num_containers first, as a PATCH makes it
+         * (with the namespace: the links are translated again). */
+        if (dcs_lifecycle_allowed("update", state, err) ||
+            dcs_view_load(c, &all, true, true, err))
+            return DCS_ERR;
+        in_all = dcs_view_find(&all, dcs_label(svc, DCS_LABEL_UUID), &term, err);
+        c->req->json = json_pack("{s:I}", "target_num_containers", target + more);
+        rc = in_all ? patch(c, &all, in_all, err) : DCS_ERR;
+        json_decref(c->req->json);
+        c->req->json = asked;
+        dcs_view_release(&all);
+        if (rc)
+            return DCS_ERR;
+        json_decref(c->req->answer); /* the scale's answer follows */
+        c->req->answer = NULL;
+    }
+    (void)v;
+    if (dcs_lifecycle_allowed(verb, state, err))
+        return DCS_ERR;
+    return act(c, svc, verb, err);
+}
+
 /* ---------------- routing ---------------- */
 
-static int method_not_allowed(struct dcs_req *r, const char *allow, struct dcs_error *err)
-{
-    snprintf(r->allow, sizeof(r->allow), "%s", allow);
-    return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: %s)", r->method,
-                            allow);
-}
 
 /* Reading one service and its actions need only the service (view.c);
  * a PATCH or DELETE needs the namespace when links change or must be
@@ -748,13 +777,15 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
     int rc = DCS_ERR;
     bool is_get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
 
+    bool trigger = !strcmp(verb, "trigger");
+
     if (*verb && strcmp(verb, "start") && strcmp(verb, "stop") && strcmp(verb, "scale") &&
-        strcmp(verb, "redeploy"))
+        strcmp(verb, "redeploy") && !trigger)
         return dcs_error_status(err, 404, NULL, "not found");
-    if (*verb && strcmp(r->method, "POST"))
-        return method_not_allowed(r, "POST", err);
+    if (*verb && !trigger && strcmp(r->method, "POST"))
+        return dcs_method_not_allowed(r, "POST", err);
     if (!*verb && !is_get && strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE"))
-        return method_not_allowed(r, "GET, PATCH, DELETE", err);
+        return dcs_method_not_allowed(r, "GET, PATCH, DELETE", err);
     if (dcs_view_load_one(c, &v, r->rt.id, err))
         goto out;
     svc = dcs_view_find(&v, r->rt.id, &term, err);
@@ -772,6 +803,10 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
     if (is_get && !*verb) {
         rc = dcs_reply(r, 200, obj);
         obj = NULL;
+        goto out;
+    }
+    if (trigger) {
+        rc = dcs_triggers_route(c, &v, svc, obj, err);
         goto out;
     }
     {
@@ -802,5 +837,5 @@ int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err)
         return list(c, err);
     if (!strcmp(r->method, "POST"))
         return create(c, err);
-    return method_not_allowed(r, "GET, POST", err);
+    return dcs_method_not_allowed(r, "GET, POST", err);
 }
