@@ -201,13 +201,17 @@ static int b64_decode(const char *in, char *out, size_t outlen)
 
     if (n % 4 || (n / 4) * 3 + 1 > outlen)
         return -1;
+    /* Padding is at most "==" at the very end (a header of nothing but
+     * '=' once made got negative here: fuzz_http). */
+    if (strcspn(in, "=") < n - (n >= 2 ? 2 : n))
+        return -1;
     got = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
     if (got < 0)
         return -1;
-    while (n && in[n - 1] == '=') {  /* DecodeBlock counts the padding */
-        n--;
-        got--;
-    }
+    for (size_t pad = 0; pad < 2 && n && in[n - 1] == '='; pad++, n--)
+        got--; /* DecodeBlock counts the padding */
+    if (got < 0)
+        return -1;
     out[got] = '\0';
     return got;
 }
