@@ -7,7 +7,8 @@ libcurl4-openssl-dev libssl-dev libwslay-dev libcmocka-dev
 docker.io busybox-static iproute2 curl procps kmod
 python3 python3-jsonschema python3-requests python3-pytest python3-websocket
 python3-yaml python3-docker time bc wrk haproxy python3-gevent clang chromium
-python3-prometheus-client mandoc man-db systemd"
+python3-prometheus-client mandoc man-db systemd
+docker-registry"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

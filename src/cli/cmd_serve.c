@@ -21,6 +21,7 @@ static const char serve_usage[] =
     "                     [--max-body BYTES] [--max-connections N] [--max-streams N]\n"
     "                     [--max-stream-buffer BYTES] [--max-ws-message BYTES]\n"
     "                     [--retention SECONDS] [--log-format text|json]\n"
+    "                     [--registry-secret SECRET]\n"
     "                     [--insecure-no-auth]\n"
     "\n"
     "Serve Docker Cloud's REST API (services, containers, stacks, nodes, actions)\n"
@@ -58,6 +59,11 @@ static const char serve_usage[] =
     "  --log-format F        DCSWARM_LOG_FORMAT    text (default), or json: one object\n"
     "                                              per line, a request's with its user\n"
     "                                              and action uuid\n"
+    "  --registry-secret S   DCSWARM_REGISTRY_SECRET (or _FILE: a file holding it)\n"
+    "                                              a registry's notifications to\n"
+    "                                              /_registry/notifications with\n"
+    "                                              Authorization: Bearer S redeploy\n"
+    "                                              services with autoredeploy\n"
     "  --insecure-no-auth    DCSWARM_INSECURE_NO_AUTH=1  no keys, loopback only\n"
     "\n"
     "One line per request goes to stderr.  SIGTERM/SIGINT: finish the requests in\n"
@@ -112,11 +118,11 @@ static bool loopback(const char *host)
 
 enum { OPT_LISTEN = 256, OPT_ENGINE, OPT_KEYS, OPT_DOMAIN, OPT_URL, OPT_WORKERS,
        OPT_MAXBODY, OPT_RETENTION, OPT_INSECURE, OPT_STREAM, OPT_MAXCONN, OPT_MAXSTREAMS,
-       OPT_MAXSBUF, OPT_MAXWS, OPT_LOGFORMAT };
+       OPT_MAXSBUF, OPT_MAXWS, OPT_LOGFORMAT, OPT_REGISTRY };
 
 struct settings {
     const char *listen, *stream, *engine, *keys, *domain, *url, *workers, *max_body, *retention;
-    const char *max_conns, *max_streams, *max_sbuf, *max_ws, *log_format;
+    const char *max_conns, *max_streams, *max_sbuf, *max_ws, *log_format, *registry;
     bool insecure;
 };
 
@@ -136,6 +142,7 @@ static int read_flags(int argc, char **argv, struct settings *s)
         {"max-stream-buffer", required_argument, NULL, OPT_MAXSBUF},
         {"max-ws-message", required_argument, NULL, OPT_MAXWS},
         {"log-format", required_argument, NULL, OPT_LOGFORMAT},
+        {"registry-secret", required_argument, NULL, OPT_REGISTRY},
         {"retention", required_argument, NULL, OPT_RETENTION},
         {"insecure-no-auth", no_argument, NULL, OPT_INSECURE},
         {NULL, 0, NULL, 0}};
@@ -155,6 +162,7 @@ static int read_flags(int argc, char **argv, struct settings *s)
     s->max_sbuf = env_or("DCSWARM_MAX_STREAM_BUFFER", "262144");
     s->max_ws = env_or("DCSWARM_MAX_WS_MESSAGE", "65536");
     s->log_format = env_or("DCSWARM_LOG_FORMAT", "text");
+    s->registry = env_or("DCSWARM_REGISTRY_SECRET", NULL);
     s->insecure = !strcmp(env_or("DCSWARM_INSECURE_NO_AUTH", "0"), "1");
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -173,11 +181,36 @@ static int read_flags(int argc, char **argv, struct settings *s)
         case OPT_MAXSBUF: s->max_sbuf = optarg; break;
         case OPT_MAXWS: s->max_ws = optarg; break;
         case OPT_LOGFORMAT: s->log_format = optarg; break;
+        case OPT_REGISTRY: s->registry = optarg; break;
         case OPT_INSECURE: s->insecure = true; break;
         default: return DCS_ERR;
         }
     }
     return optind == argc ? DCS_OK : DCS_ERR;
+}
+
+/* --registry-secret, or the first line of $DCSWARM_REGISTRY_SECRET_FILE (a
+ * swarm secret's path): a secret is better not in the environment. */
+static int registry_secret(const char *given, char *out, size_t len, struct dcs_error *err)
+{
+    const char *file = env_or("DCSWARM_REGISTRY_SECRET_FILE", NULL);
+    FILE *f;
+
+    out[0] = 0;
+    if (given) {
+        snprintf(out, len, "%s", given);
+    } else if (file) {
+        if (!(f = fopen(file, "r")))
+            return dcs_error_set(err, "DCSWARM_REGISTRY_SECRET_FILE", "cannot read '%s': %s",
+                                 file, strerror(errno));
+        if (!fgets(out, (int)len, f))
+            out[0] = 0;
+        fclose(f);
+        out[strcspn(out, "\r\n")] = 0;
+    }
+    if ((given || file) && strlen(out) < 16)
+        return dcs_error_set(err, "--registry-secret", "expected at least 16 characters");
+    return DCS_OK;
 }
 
 static int configure(const struct settings *s, struct dcs_serve_config *cfg,
@@ -219,6 +252,8 @@ static int configure(const struct settings *s, struct dcs_serve_config *cfg,
         return dcs_error_set(err, "--log-format", "expected text or json, got \"%s\"",
                              s->log_format);
     cfg->log_json = !strcmp(s->log_format, "json");
+    if (registry_secret(s->registry, cfg->registry_secret, sizeof(cfg->registry_secret), err))
+        return DCS_ERR;
     if (positive(s->retention, 1L << 30, &n))
         return dcs_error_set(err, "--retention", "expected seconds, got \"%s\"", s->retention);
     cfg->retention = (int)n;

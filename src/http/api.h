@@ -9,7 +9,7 @@
  *   L2 model.h      view.c records.c lifecycle.c outcome.c action_model.c
  *                   names.c image_env.c service_object.c stack_model.c
  *                   container_env.c container_model.c
- *   L3 resources.h  services.c triggers.c containers.c nodes.c stacks.c stackwrite.c
+ *   L3 resources.h  services.c triggers.c registry.c containers.c nodes.c stacks.c stackwrite.c
  *                   stackexport.c actions.c
  *   L4 streams.h    ws.c stream_conn.c stream_logs.c stream_events.c
  *                   stream_event_map.c stream_action_logs.c
@@ -83,6 +83,7 @@ enum dcs_family {
     DCS_FAM_AUDIT, /* /api/audit/v1/action/ */
     DCS_FAM_TUTUM, /* /api/v1/<type>/ */
     DCS_FAM_PING,  /* /_ping, /_ready: does the engine answer */
+    DCS_FAM_REGISTRY, /* /_registry/notifications (registry.c) */
 };
 
 #define DCS_ROUTE_LEN 128

@@ -262,6 +262,8 @@ static int route(struct dcs_ctx *c, struct dcs_error *err)
 {
     const char *type = c->req->rt.type;
 
+    if (c->req->rt.family == DCS_FAM_REGISTRY)
+        return dcs_registry_route(c, err);
     if (is_stream(&c->req->rt))
         return !strcmp(type, "events") ? dcs_stream_events_route(c, err)
                                        : dcs_stream_logs_route(c, err);
@@ -302,7 +304,10 @@ int dcs_http_prepare(struct dcs_ctx *c, struct dcs_error *err)
     if (rc || r->rt.family == DCS_FAM_PING)
         return rc;
     r->tutum_header = r->rt.family == DCS_FAM_TUTUM;
-    if (trigger_call(&r->rt)) {
+    if (r->rt.family == DCS_FAM_REGISTRY) {
+        /* The registry's shared secret is checked by registry.c. */
+        snprintf(r->user, sizeof(r->user), "registry");
+    } else if (trigger_call(&r->rt)) {
         snprintf(r->user, sizeof(r->user), "trigger");
         snprintf(r->ns, sizeof(r->ns), "%s", r->rt.ns);
         r->grants = json_pack("[s]", r->ns);

@@ -239,6 +239,7 @@ int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error 
 struct change {
     const char *verb;
     char now[40];
+    const char *image;  /* redeploy onto this image (a pushed digest), or NULL */
 };
 
 static void set_replicas(json_t *spec, long long n)
@@ -320,6 +321,9 @@ static int change(json_t *spec, const json_t *svc, void *arg, struct dcs_error *
     if (!strcmp(ch->verb, "redeploy")) {
         json_object_set_new(tt, "ForceUpdate", json_integer(json_integer_value(
             json_object_get(tt, "ForceUpdate")) + 1));
+        if (ch->image)
+            json_object_set_new(json_object_get(tt, "ContainerSpec"), "Image",
+                                json_string(ch->image));
         json_object_set_new(lc, "deployed", json_string(ch->now));
     }
     /* What holds the service in transition until it ends (in_transition). */
@@ -333,7 +337,13 @@ static int change(json_t *spec, const json_t *svc, void *arg, struct dcs_error *
 int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
                         struct dcs_error *err)
 {
-    struct change ch = {verb, ""};
+    return dcs_lifecycle_apply_image(c, svc, verb, NULL, err);
+}
+
+int dcs_lifecycle_apply_image(struct dcs_ctx *c, const json_t *svc, const char *verb,
+                              const char *image, struct dcs_error *err)
+{
+    struct change ch = {verb, "", image};
     json_t *pending = dcs_actions_pending(c, dcs_label(svc, DCS_LABEL_UUID));
     int rc;
 

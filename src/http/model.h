@@ -113,6 +113,10 @@ int dcs_lifecycle_allowed(const char *verb, const char *state, struct dcs_error 
  * redeploy); the update goes through the version index. */
 int dcs_lifecycle_apply(struct dcs_ctx *c, const json_t *svc, const char *verb,
                         struct dcs_error *err);
+/* The same, a redeploy onto `image` (repo:tag@digest: what a registry says
+ * was pushed) when not NULL. */
+int dcs_lifecycle_apply_image(struct dcs_ctx *c, const json_t *svc, const char *verb,
+                              const char *image, struct dcs_error *err);
 
 /* ==================== actions ==================== */
 

@@ -19,6 +19,12 @@ int dcs_services_route(struct dcs_ctx *c, struct dcs_error *err);
  * raises target_num_containers by more (a SCALEUP trigger). */
 int dcs_service_run(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
                     const json_t *obj, const char *verb, int more, struct dcs_error *err);
+/* Redeploy svc onto image (a pushed digest), recorded as a Service
+ * Redeploy action of c->req->ns, its URI into action_uri. */
+int dcs_service_redeploy_to(struct dcs_ctx *c, const json_t *svc, const char *image,
+                            char *action_uri, size_t len, struct dcs_error *err);
+/* POST /_registry/notifications (registry.c). */
+int dcs_registry_route(struct dcs_ctx *c, struct dcs_error *err);
 /* .../service/<uuid>/trigger/... of svc (triggers.c). */
 int dcs_triggers_route(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
                        const json_t *obj, struct dcs_error *err);

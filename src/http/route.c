@@ -93,6 +93,10 @@ int dcs_route_parse(const char *path, struct dcs_route *rt, struct dcs_error *er
         rt->family = DCS_FAM_PING;
         return DCS_OK;
     }
+    if (n == 2 && !strcmp(segs[0], "_registry") && !strcmp(segs[1], "notifications")) {
+        rt->family = DCS_FAM_REGISTRY;
+        return DCS_OK;
+    }
     /* The Tutum stream host's paths: /v1/service/<uuid>/logs/, /v1/events. */
     if (n >= 2 && !strcmp(segs[0], "v1")) {
         rt->family = DCS_FAM_TUTUM;
@@ -128,7 +132,9 @@ void dcs_route_template(const struct dcs_route *rt, int status, char *out, size_
     /* A path that named nothing says nothing more: its words are the
      * client's, and would make a label value of each. */
     if (status == 404 || rt->family == DCS_FAM_NONE || !rt->type[0]) {
-        snprintf(out, size, rt->family == DCS_FAM_PING ? "/_ready" : "unknown");
+        snprintf(out, size, rt->family == DCS_FAM_PING ? "/_ready"
+                            : rt->family == DCS_FAM_REGISTRY && status != 404
+                                ? "/_registry/notifications" : "unknown");
         return;
     }
     snprintf(out, size, "%s%s%s/%s%s%s%s%s%s%s", dcs_route_prefix(rt, rt->type),

@@ -40,6 +40,7 @@ struct dcs_serve_config {
     size_t max_ws_message;          /* a WebSocket message from a client */
     int retention;                  /* seconds Terminated records stay */
     bool log_json;                  /* --log-format json */
+    char registry_secret[256];      /* --registry-secret, "" for none */
 };
 
 struct dcs_auth;

@@ -704,6 +704,30 @@ static int act(struct dcs_ctx *c, const json_t *svc, const char *verb, struct dc
     return answer_service(c, verb, uuid, 202, err);
 }
 
+int dcs_service_redeploy_to(struct dcs_ctx *c, const json_t *svc, const char *image,
+                            char *action_uri, size_t len, struct dcs_error *err)
+{
+    const char *uuid = dcs_label(svc, DCS_LABEL_UUID);
+    struct dcs_view v = {0};
+    struct dcs_error aerr = {0};
+    json_t *action;
+    char uri[512], auuid[37];
+    int rc;
+
+    if (dcs_lifecycle_apply_image(c, svc, "redeploy", image, err))
+        return DCS_ERR;
+    dcs_uri(c, "service", uuid, uri, sizeof(uri));
+    action = dcs_action_config(c, "redeploy", uuid, uri, NULL, auuid);
+    if (!action)
+        dcs_error_status(&aerr, 500, NULL, "out of memory");
+    rc = dcs_view_load_one_posting(c, &v, uuid, action, &aerr, err);
+    json_decref(action);
+    dcs_action_recorded(c, "redeploy", uuid, auuid, &aerr);
+    dcs_view_release(&v);
+    snprintf(action_uri, len, "%s", c->req->action_uri);
+    return rc;
+}
+
 int dcs_service_run(struct dcs_ctx *c, const struct dcs_view *v, const json_t *svc,
                     const json_t *obj, const char *verb, int more, struct dcs_error *err)
 {

@@ -35,8 +35,9 @@ static const struct {
     {"deployment_strategy", "Check the spread: swarm spreads tasks across nodes; use tags "
                             "to place them."},
     {"tags", "Label the nodes: docker node update --label-add <tag>=true <node>."},
-    {"autoredeploy", "Redeploy on push from your registry's webhook or your CI: "
-                     "docker service update --force <service>."},
+    {"autoredeploy", "Run the service through 'dcswarm serve' and point your registry's "
+                     "notifications at its /_registry/notifications (or call a trigger "
+                     "from CI); else docker service update --force <service> on push."},
     {"net", "Check what reached the service by host networking or container links on the "
             "bridge; on swarm it is the stack's overlay network."},
     {"pid", "Run it outside swarm if it needs the host's process namespace."},

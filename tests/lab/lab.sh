@@ -274,9 +274,12 @@ EOF
     # Both daemons in the node's own UTS namespace: the node's hostname is
     # nodeI (node.hostname constraints, `docker node ls`).
     set_hostname='echo "$1" >/proc/sys/kernel/hostname && shift && exec "$@"'
-    # An explicit (empty-ish) config file, so /etc/docker/daemon.json is
-    # never read, and the engine key out of /etc/docker.
-    printf '{"deprecated-key-path": "%s/key.json"}\n' "$nd" >"$nd/daemon.json"
+    # An explicit config file, so /etc/docker/daemon.json is never read,
+    # and the engine key out of /etc/docker.  A registry a test may start
+    # at node 1's address (test_serve_autoredeploy.py) is spoken to in
+    # plain HTTP; the address exists only inside the lab's namespaces.
+    printf '{"deprecated-key-path": "%s/key.json", "insecure-registries": ["%s:5000"]}\n' \
+        "$nd" "$NET.1" >"$nd/daemon.json"
 
     setsid unshare --uts sh -c "$set_hostname" lab "node$i" \
         nsenter --net="$ns" containerd --config "$nd/containerd.toml" \
