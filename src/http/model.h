@@ -17,6 +17,7 @@
 #define DCS_KIND_ACTION_DONE "action-done"
 #define DCS_KIND_TERMINATED "terminated-service"
 #define DCS_KIND_TOKEN_KEY "token-key"
+#define DCS_KIND_TERMINATED_STACK "terminated-stack"
 #define DCS_KIND_TRIGGER "trigger"        /* kept until deleted (triggers.c) */
 /* A constraint no node satisfies: how a global service is stopped. */
 #define DCS_STOP_CONSTRAINT "node.id==dcswarm-stopped"

@@ -65,6 +65,59 @@ static json_t *stack_object(struct dcs_ctx *c, const char *name, json_t *service
     return obj;
 }
 
+/* Is a stack with this uuid in list already? */
+static bool listed(const json_t *list, const char *uuid)
+{
+    const json_t *o;
+    size_t i;
+
+    json_array_foreach(list, i, o)
+        if (!strcmp(json_string_value(json_object_get(o, "uuid")), uuid))
+            return true;
+    return false;
+}
+
+/* The terminated stacks still kept (stackwrite.c), the last one of each
+ * uuid; one of the same name made again since is the stack of that uuid
+ * now. */
+static int add_terminated(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
+{
+    json_t *recs = dcs_records(c, DCS_KIND_TERMINATED_STACK, c->req->ns, NULL, err), *rec;
+    json_t *last = json_object(), *prev;
+    const char *uuid;
+    size_t i;
+
+    if (!recs)
+        return DCS_ERR;
+    json_array_foreach(recs, i, rec) {
+        uuid = json_string_value(json_object_get(rec, "uuid"));
+        if (!uuid || listed(out, uuid))
+            continue;
+        prev = json_object_get(last, uuid);
+        if (!prev || json_integer_value(json_object_get(prev, "_destroyed_at")) <
+                         json_integer_value(json_object_get(rec, "_destroyed_at")))
+            json_object_set(last, uuid, rec);
+    }
+    json_object_foreach(last, uuid, rec) {
+        json_t *uris = json_array(), *m;
+        char uri[512];
+        json_array_foreach(json_object_get(rec, "_services"), i, m) {
+            dcs_uri(c, "service", json_string_value(m), uri, sizeof(uri));
+            json_array_append_new(uris, json_string(uri));
+        }
+        json_object_set_new(rec, "services", uris);
+        dcs_uri(c, "stack", uuid, uri, sizeof(uri));
+        json_object_set_new(rec, "resource_uri", json_string(uri));
+        json_object_del(rec, "_config_id");
+        json_object_del(rec, "_destroyed_at");
+        json_object_del(rec, "_services");
+        json_array_append(out, rec);
+    }
+    json_decref(last);
+    json_decref(recs);
+    return DCS_OK;
+}
+
 int dcs_stacks_collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
 {
     struct dcs_view v = {0};
@@ -102,7 +155,7 @@ int dcs_stacks_collect(struct dcs_ctx *c, json_t *out, struct dcs_error *err)
                                                 json_is_string(json_object_get(g, "deployed"))
                                                     ? json_object_get(g, "deployed") : NULL,
                                                 json_is_true(json_object_get(g, "synced"))));
-    rc = DCS_OK;
+    rc = add_terminated(c, out, err);
 done:
     json_decref(by);
     dcs_view_release_later(c, &v);

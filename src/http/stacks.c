@@ -67,11 +67,17 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
         return DCS_ERR;
     if (get && !*verb)
         return dcs_reply(r, 200, stack);
+    if (!strcmp(verb, "export") &&
+        !strcmp(json_string_value(json_object_get(stack, "state")), "Terminated")) {
+        json_decref(stack);
+        return dcs_error_status(err, 400, NULL, "cannot export a stack in state Terminated: its "
+                                "services are gone");
+    }
     if (strcmp(verb, "export")) {
         /* The reference's table of what each state allows (docs/design.md §6). */
         const char *what = *verb ? verb : !strcmp(r->method, "PATCH") ? "update" : "terminate";
         const char *state = json_string_value(json_object_get(stack, "state"));
-        if (!strcmp(what, "update") ? !strcmp(state, "Terminating")
+        if (!strcmp(what, "update") ? !strcmp(state, "Terminating") || !strcmp(state, "Terminated")
                                     : dcs_stack_allowed(what, state, err) != DCS_OK) {
             if (!err->status)
                 dcs_error_status(err, 400, NULL, "cannot update a stack in state %s", state);

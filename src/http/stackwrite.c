@@ -24,6 +24,7 @@
 #include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
+#include "util/datetime.h"
 
 static const char *svc_name(const json_t *svc)
 {
@@ -236,8 +237,10 @@ static int create(struct dcs_ctx *c, struct dcs_error *err)
         return dcs_error_status(err, 400, "services", "expected a non-empty list of services");
     all = json_array();
     rc = dcs_stacks_collect(c, all, err);
+    /* A terminated one (still readable) leaves its name free at once. */
     json_array_foreach(all, i, o)
-        if (!strcmp(json_string_value(json_object_get(o, "name")), name))
+        if (!strcmp(json_string_value(json_object_get(o, "name")), name) &&
+            strcmp(json_string_value(json_object_get(o, "state")), "Terminated"))
             rc = dcs_error_status(err, 409, "name", "a stack named \"%s\" already exists", name);
     json_decref(all);
     if (rc || write_stack(c, name, true, err))
@@ -282,6 +285,31 @@ out:
     return rc;
 }
 
+/* The stack as it reads once its services are gone (docs/design.md §6):
+ * kept on the swarm for --retention like its terminated services, so that
+ * GET, lists and ?state=Terminated show it whatever server answers. */
+static void remember_terminated(struct dcs_ctx *c, const json_t *stack)
+{
+    json_t *rec = json_deep_copy(stack), *labels;
+    const char *uuid = json_string_value(json_object_get(stack, "uuid"));
+    char when[64], name[128];
+    struct dcs_error e = {0};
+
+    dcs_datetime_format(c->now, when);
+    json_object_set_new(rec, "state", json_string("Terminated"));
+    json_object_set_new(rec, "destroyed_datetime", json_string(when));
+    json_object_set_new(rec, "synchronized", json_true());
+    json_object_set_new(rec, "_destroyed_at", json_integer((json_int_t)c->now));
+    /* URIs are written in the family of whoever reads it (stack_model.c). */
+    json_object_set_new(rec, "_services", member_uuids(stack));
+    labels = json_pack("{s:s, s:s, s:s}", DCS_LABEL_KIND, DCS_KIND_TERMINATED_STACK,
+                       DCS_LABEL_NAMESPACE, c->req->ns, DCS_LABEL_UUID, uuid);
+    snprintf(name, sizeof(name), "dcswarm-stack-%s-%lld", uuid, (long long)c->now);
+    if (dcs_record_put(c, name, labels, rec, &e))
+        dcs_http_log("stack %s: its terminated record not kept: %s", uuid, e.text);
+    json_decref(rec);
+}
+
 static int terminate(struct dcs_ctx *c, const json_t *stack, struct dcs_error *err)
 {
     const char *name = json_string_value(json_object_get(stack, "name"));
@@ -301,6 +329,7 @@ static int terminate(struct dcs_ctx *c, const json_t *stack, struct dcs_error *e
     dcs_action_record(c, "terminate", json_string_value(json_object_get(obj, "uuid")),
                       json_string_value(json_object_get(obj, "resource_uri")), extra);
     json_decref(extra);
+    remember_terminated(c, obj);
     json_object_set_new(obj, "state", json_string("Terminating"));
     return dcs_reply(c->req, 202, obj);
 }

@@ -134,13 +134,30 @@ def test_cli_stack_lifecycle(srv):
     assert wait_action(srv, r)["state"] == "Success"
     assert stack_state(srv, stack) == "Stopped"
 
-    # `stack terminate --sync`: DELETE, the services Terminated, the stack gone.
+    # `stack terminate --sync`: DELETE, the services Terminated, and the stack
+    # too: still readable (issue 30), as Docker Cloud listed "recently
+    # terminated stacks", every action on it refused.
     r = srv.req("DELETE", stack["resource_uri"])
     assert r.status_code == 202, r.text
     assert r.json()["state"] == "Terminating"
     assert wait_action(srv, r)["state"] == "Success"
-    assert srv.req("GET", stack["resource_uri"]).status_code == 404
-    assert srv.req("GET", "/api/app/v1/stack/?name=" + STACK).json()["objects"] == []
+    got = srv.req("GET", stack["resource_uri"])
+    assert got.status_code == 200, got.text
+    gone = got.json()
+    assert gone["state"] == "Terminated" and gone["destroyed_datetime"], gone
+    assert (gone["uuid"], gone["name"], sorted(gone["services"])) == \
+        (stack["uuid"], STACK, sorted(stack["services"]))
+    listed = srv.req("GET", "/api/app/v1/stack/?name=" + STACK).json()["objects"]
+    assert listed == [gone]
+    assert gone in srv.req("GET", "/api/app/v1/stack/?state=Terminated").json()["objects"]
+    # The Tutum family reads it with its own URIs.
+    tutum = srv.req("GET", "/api/v1/stack/%s/" % stack["uuid"]).json()
+    assert tutum["resource_uri"] == "/api/v1/stack/%s/" % stack["uuid"]
+    assert all(u.startswith("/api/v1/service/") for u in tutum["services"])
+    for method, path in (("POST", "start/"), ("POST", "stop/"), ("POST", "redeploy/"),
+                         ("DELETE", ""), ("PATCH", ""), ("GET", "export/")):
+        r = srv.req(method, stack["resource_uri"] + path, data="{}")
+        assert r.status_code == 400 and "Terminated" in r.json()["error"], (method, path, r.text)
     got = srv.req("GET", "/api/app/v1/service/" + cache["uuid"] + "/").json()
     assert got["state"] == "Terminated"
 
@@ -210,3 +227,36 @@ def test_stack_references_checked_before_anything_is_made(srv):
         eng.close()
     assert not [n for n in names if n.startswith(name + "_")]
     assert srv.req("GET", "/api/app/v1/stack/?name=" + name).json()["objects"] == []
+
+
+def test_terminated_stack_kept_for_the_retention(dcswarm):
+    """Kept on the swarm: a restarted server still shows it; gone after
+    --retention; its name free at once."""
+    name = STACK + "ret"
+    body = {"name": name, "services": [{"image": IMAGE, "name": "w", "run_command": IDLE_CMD}]}
+    s = dcserve.Server(dcswarm, extra=["--retention", "10"])
+    try:
+        r = s.req("POST", "/api/app/v1/stack/", data=json.dumps(body))
+        assert r.status_code == 201, r.text
+        stack = r.json()
+        r = s.req("DELETE", stack["resource_uri"])
+        assert r.status_code == 202 and wait_action(s, r)["state"] == "Success"
+        assert s.stop() == 0
+        s = dcserve.Server(dcswarm, extra=["--retention", "10"])
+        assert s.req("GET", stack["resource_uri"]).json()["state"] == "Terminated"
+        # The name again at once: the new stack is the one of that uuid now.
+        r = s.req("POST", "/api/app/v1/stack/", data=json.dumps(body))
+        assert r.status_code == 201, r.text
+        assert s.req("GET", stack["resource_uri"]).json()["state"] == "Not running"
+        r = s.req("DELETE", stack["resource_uri"])
+        assert r.status_code == 202 and wait_action(s, r)["state"] == "Success"
+        assert s.req("GET", stack["resource_uri"]).json()["state"] == "Terminated"
+        deadline = time.monotonic() + 40
+        while s.req("GET", stack["resource_uri"]).status_code != 404:
+            assert time.monotonic() < deadline, "still there after the retention"
+            time.sleep(1)
+        assert s.req("GET", "/api/app/v1/stack/?name=" + name).json()["objects"] == []
+    finally:
+        s.stop()
+        dcserve.cleanup_swarm()
+        dcserve.remove_network(name + "_default")
