@@ -97,9 +97,7 @@ int dcs_actions_route(struct dcs_ctx *c, struct dcs_error *err)
     int rc;
 
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-        snprintf(r->allow, sizeof(r->allow), "GET");
-        return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: GET)",
-                                r->method);
+        return dcs_method_not_allowed(r, "GET", err);
     }
     if (r->rt.verb[0])
         return dcs_error_status(err, 404, NULL, "not found");

@@ -53,16 +53,10 @@ static int one(struct dcs_ctx *c, struct dcs_error *err)
         strcmp(verb, "redeploy"))
         return dcs_error_status(err, 404, NULL, "not found");
     if ((!strcmp(verb, "export") && !get) || (*verb && strcmp(verb, "export") &&
-                                              strcmp(r->method, "POST"))) {
-        snprintf(r->allow, sizeof(r->allow), "%s", !strcmp(verb, "export") ? "GET" : "POST");
-        return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: %s)",
-                                r->method, r->allow);
-    }
-    if (!*verb && !get && strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE")) {
-        snprintf(r->allow, sizeof(r->allow), "GET, PATCH, DELETE");
-        return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: %s)",
-                                r->method, r->allow);
-    }
+                                              strcmp(r->method, "POST")))
+        return dcs_method_not_allowed(r, !strcmp(verb, "export") ? "GET" : "POST", err);
+    if (!*verb && !get && strcmp(r->method, "PATCH") && strcmp(r->method, "DELETE"))
+        return dcs_method_not_allowed(r, "GET, PATCH, DELETE", err);
     if (!(stack = find(c, err)))
         return DCS_ERR;
     if (get && !*verb)
@@ -102,11 +96,8 @@ int dcs_stacks_route(struct dcs_ctx *c, struct dcs_error *err)
         return one(c, err);
     if (!strcmp(r->method, "POST"))
         return dcs_stack_write(c, NULL, err);
-    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-        snprintf(r->allow, sizeof(r->allow), "GET, POST");
-        return dcs_error_status(err, 405, NULL, "method %s not allowed here (allowed: GET, "
-                                "POST)", r->method);
-    }
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+        return dcs_method_not_allowed(r, "GET, POST", err);
     if (dcs_check_params(r, allowed, err) || dcs_check_state_param(r, dcs_stack_states, err))
         return DCS_ERR;
     all = json_array();
