@@ -227,7 +227,9 @@ def test_client_that_leaves_stops_the_engine_stream(srv, lab_image):
     wait_for("the engine stream closed", lambda: server_state(srv)[:2] == base[:2], timeout=3,
              interval=0.05)
     cycle(40)
-    wait_for("all streams closed", lambda: server_state(srv)[:2] == base[:2], timeout=5)
+    # A bound, not a speed: forty engine streams end one after another, and
+    # a loaded machine (make test while something else runs) took over 5 s.
+    wait_for("all streams closed", lambda: server_state(srv)[:2] == base[:2], timeout=30)
     after = server_state(srv)
     assert SANITIZED or after[2] - base[2] < 4096, (base, after)
     assert "ended after" in srv.logtext()
