@@ -14,6 +14,10 @@ import tempfile
 import time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./dcswarm")
+# AddressSanitizer's shadow memory and quarantine add to RSS: a sanitizer
+# build (make check) is held to three times the bounds.
+SANITIZED = b"__asan_init" in open(BIN, "rb").read()
+SLACK = 3 if SANITIZED else 1
 failed = 0
 checked = 0
 
@@ -41,8 +45,8 @@ def refused(name, path, needle, max_mb, *args, env=None, stdin=None):
     rc, err, rss = translate(path, *args, env=env, stdin=stdin)
     check(name + " exit", rc == 1, f"exit {rc}: {err[:300]}")
     check(name + " message", needle in err, f"{needle!r} not in {err[:400]!r}")
-    check(name + " memory", rss < max_mb, f"peak {rss:.0f} MB, bound {max_mb} MB")
-    print(f"limits: {name}: refused, peak {rss:.0f} MB (bound {max_mb} MB)")
+    check(name + " memory", rss < max_mb * SLACK, f"peak {rss:.0f} MB, bound {max_mb * SLACK} MB")
+    print(f"limits: {name}: refused, peak {rss:.0f} MB (bound {max_mb * SLACK} MB)")
 
 
 def write(d, name, text):
@@ -249,7 +253,7 @@ def serve_checks():
         ok = srv.get().startswith(b"HTTP/1.1 ")
         peak = srv.status("VmHWM") / 1024
         check("connections: a 1,001st answered", ok)
-        check("connections: 1,000 half requests", peak < 80, f"peak {peak:.0f} MB")
+        check("connections: 1,000 half requests", peak < 80 * SLACK, f"peak {peak:.0f} MB")
         print(f"limits: 1,000 connections with half a request: peak {peak:.0f} MB "
               f"(from {before / 1024:.0f} MB)")
         for c in held:

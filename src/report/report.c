@@ -402,7 +402,7 @@ static json_t *differences(const json_t *stacks)
                 snprintf(key, sizeof(key), "%s %s", cls,
                          json_string_value(json_object_get(row, "field")));
                 if (!(g = json_object_get(groups, key))) {
-                    g = json_pack("{s:O, s:O, s:s, s:O, s:O, s:i, s:i, s:[], s:O}", "field",
+                    g = json_pack("{s:O, s:O, s:s, s:O, s:O, s:i, s:i, s:[], s:o}", "field",
                                   json_object_get(row, "field"), "key",
                                   json_object_get(row, "key"), "class", cls, "swarm",
                                   json_object_get(row, "swarm"), "advice",
