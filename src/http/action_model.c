@@ -66,9 +66,12 @@ void dcs_action_recorded(struct dcs_ctx *c, const char *kind, const char *object
 {
     struct dcs_req *r = c->req;
 
-    if (err->status)
+    if (err->status) {
         dcs_http_log("action %s of %s not recorded: %s", kind, object_uuid, err->text);
-    else if (r->rt.family == DCS_FAM_TUTUM)
+        return;
+    }
+    snprintf(r->action_uuid, sizeof(r->action_uuid), "%s", uuid);
+    if (r->rt.family == DCS_FAM_TUTUM)
         snprintf(r->action_uri, sizeof(r->action_uri), "/api/v1/action/%s/", uuid);
     else
         snprintf(r->action_uri, sizeof(r->action_uri), "/api/audit/v1/action/%s/", uuid);

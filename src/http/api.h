@@ -161,6 +161,7 @@ struct dcs_req {
     char allow[64];           /* for 405 */
     char retry_after[16];     /* Retry-After of a 429, seconds */
     char action_uri[DCS_ROUTE_LEN];
+    char action_uuid[37];     /* of action_uri, for the log */
     char *warnings;           /* X-DCSwarm-Warnings, compact JSON */
     char *www_auth;
 

@@ -213,20 +213,6 @@ static void refuse_stream(struct server *s, struct dcs_req *r)
     r->status = 503;
 }
 
-/* The uuid at the end of an action's URI (into out), "" for none. */
-static const char *action_uuid(const char *uri, char out[64])
-{
-    size_t n = strlen(uri);
-
-    while (n > 0 && uri[n - 1] == '/')
-        n--;
-    size_t start = n;
-    while (start > 0 && uri[start - 1] != '/')
-        start--;
-    snprintf(out, 64, "%.*s", (int)(n - start), uri + start);
-    return out;
-}
-
 /* One more request for /metrics, by its route template. */
 static void count(const struct dcs_req *r, int status, const struct timespec *t0)
 {
@@ -240,7 +226,6 @@ static void deliver(struct dcs_job *j, void *arg)
 {
     struct server *s = arg;
     struct dcs_req *r = j->req;
-    char uuid[64];
 
     if (r->stream && r->status < 300 &&
         (size_t)dcs_streams_count(s->streams) >= s->cfg->max_streams)
@@ -258,7 +243,7 @@ static void deliver(struct dcs_job *j, void *arg)
     send_answer(j->ev, r);
     count(r, r->status ? r->status : 500, &j->t0);
     dcs_http_log_request(r->method, r->path, r->status, elapsed_ms(&j->t0), r->user,
-                         action_uuid(r->action_uri, uuid), NULL);
+                         r->action_uri[0] ? r->action_uuid : NULL, NULL);
     dcs_req_free(r);
     free(j);
 }

@@ -25,11 +25,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "http/resources.h"
 #include "swarm/swarm.h"
 #include "translate/translate.h"
+#include "util/ids.h"
 
 #define RATE_BURST 5
 #define RATE_EVERY 12.0   /* seconds a call is given back */
@@ -46,11 +46,7 @@ static void trigger_uuid(const char *secret, const char *id, char out[37])
     snprintf(msg, sizeof(msg), "trigger:%s", id);
     HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, strlen(msg), mac,
          &n);
-    mac[6] = (unsigned char)((mac[6] & 0x0f) | 0x40); /* reads as a version 4 uuid */
-    mac[8] = (unsigned char)((mac[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], mac[6], mac[7], mac[8], mac[9],
-             mac[10], mac[11], mac[12], mac[13], mac[14], mac[15]);
+    dcs_uuid_of_bytes(mac, out);
 }
 
 static json_t *trigger_object(const char *service_uri, const json_t *rec, const char *uuid)
@@ -166,8 +162,7 @@ static int create(struct dcs_ctx *c, const json_t *svc, const char *uri, struct 
     const json_t *body = c->req->json;
     const char *name = json_string_value(json_object_get(body, "name"));
     const char *op = json_string_value(json_object_get(body, "operation"));
-    char secret[128], id[33], uuid[37], when[32], cfg[64];
-    unsigned char raw[16];
+    char secret[128], id[37], uuid[37], when[32], cfg[64];
     json_t *data, *labels;
     time_t now = time(NULL);
     struct tm tm;
@@ -181,10 +176,7 @@ static int create(struct dcs_ctx *c, const json_t *svc, const char *uri, struct 
         return dcs_error_status(err, 400, "name", "expected at most 255 characters");
     if (dcs_token_secret(c, secret, sizeof(secret), err))
         return DCS_ERR;
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        return dcs_error_status(err, 500, NULL, "no randomness for a trigger");
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(id + 2 * i, 3, "%02x", raw[i]);
+    dcs_uuid_random(id);
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     data = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "name", name ? name : "", "operation",

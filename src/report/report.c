@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "report/report.h"
 #include "translate/fields.h"
 #include "translate/yaml_load.h"
+#include "util/ids.h"
 
 struct dcs_report {
     char *version, *generated;
@@ -51,15 +50,6 @@ void dcs_report_free(struct dcs_report *r)
     free(r->generated);
     json_decref(r->stacks);
     free(r);
-}
-
-static void sha256_hex(const char *text, size_t len, char out[65])
-{
-    unsigned char h[SHA256_DIGEST_LENGTH];
-
-    SHA256((const unsigned char *)text, len, h);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
 /* ---- the field table's row of a key --------------------------------- */
@@ -225,7 +215,7 @@ static json_t *stack_base(const char *file, const char *text, size_t len)
 {
     char hex[65];
 
-    sha256_hex(text ? text : "", text ? len : 0, hex);
+    dcs_sha256_hex(text ? text : "", text ? len : 0, hex);
     return json_pack("{s:s, s:s, s:s, s:n, s:[], s:{s:i, s:i, s:i, s:i}, s:n}", "file", file,
                      "sha256", hex, "verdict", "refused", "refused", "services", "counts",
                      "services", 0, "exact", 0, "approximate", 0, "kept", 0, "top");
@@ -476,7 +466,7 @@ static json_t *mapping_version(void)
         dcs_strbuf_append(&b, f->swarm, strlen(f->swarm));
         dcs_strbuf_append(&b, f->note, strlen(f->note));
     }
-    sha256_hex(b.data ? b.data : "", b.len, hex);
+    dcs_sha256_hex(b.data ? b.data : "", b.len, hex);
     dcs_strbuf_release(&b);
     hex[12] = 0;
     return json_pack("{s:s, s:i}", "id", hex, "fields", n);
