@@ -3,7 +3,9 @@
 # stackfile large enough to be cut into parts (several per thread) and to
 # make many chunks of specs, in every output format, with and without
 # --stack, warnings as lines and as JSON, and refused inputs (the same
-# status, stdout and stderr).  The golden cases are too small for that.
+# status, stdout and stderr); and read from the file a part at a time,
+# each service read again when it is translated (DCS_REREAD_BYTES=0, what
+# a file of 32 MiB or more gets).  The golden cases are too small for that.
 set -u
 bin=${1:-./dcswarm}
 case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
@@ -25,15 +27,17 @@ for f in bad-load bad-link shared-port; do
     cmp -s "$tmp/big.yml" "$tmp/$f.yml" && { echo "threads: $f.yml was not made"; exit 1; }
 done
 
-run() { # threads file args... -> $tmp/out.T $tmp/err.T $tmp/rc.T
+run() { # threads (r: the file read again) file args... -> $tmp/out.T $tmp/err.T $tmp/rc.T
     t=$1; f=$2; shift 2
-    DCS_THREADS=$t "$bin" translate -f "$tmp/$f" "$@" >"$tmp/out.$t" 2>"$tmp/err.$t"
+    reread=; case $t in *r) reread=0 ;; esac
+    DCS_THREADS=${t%r} DCS_REREAD_BYTES=$reread "$bin" translate -f "$tmp/$f" "$@" \
+        >"$tmp/out.$t" 2>"$tmp/err.$t"
     echo $? >"$tmp/rc.$t"
 }
 
 check() { # file args...
     run 1 "$@"
-    for t in 2 5; do
+    for t in 2 5 1r 2r 5r; do
         run $t "$@"
         for x in rc out err; do
             if ! cmp -s "$tmp/$x.1" "$tmp/$x.$t"; then

@@ -3,12 +3,14 @@
 #include "translate/translate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -79,6 +81,77 @@ fail:
     if (f != stdin)
         fclose(f);
     return NULL;
+}
+
+static int file_read_at(void *ctx, size_t at, size_t len, char *into, struct dcs_error *err)
+{
+    const struct dcs_file_source *fs = ctx;
+    ssize_t got;
+
+    while (len) {
+        got = pread(fs->fd, into, len, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            dcs_error_set(err, NULL, "cannot read '%s': %s", fs->path,
+                          got ? strerror(errno) : "it became shorter while it was read");
+            return -1;
+        }
+        into += got;
+        at += (size_t)got;
+        len -= (size_t)got;
+    }
+    return 0;
+}
+
+static size_t reread_bytes(void)
+{
+    const char *want = getenv("DCS_REREAD_BYTES");
+
+    return want && *want ? (size_t)strtoull(want, NULL, 10) : DCS_REREAD_BYTES;
+}
+
+int dcs_file_source_open(struct dcs_file_source *fs, const char *path, size_t max,
+                         struct dcs_error *err)
+{
+    *fs = (struct dcs_file_source){.path = path, .fd = -1};
+    if (!strcmp(path, "-"))
+        return 0;
+    if ((fs->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        dcs_error_set(err, NULL, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fs->fd, &fs->st) || !S_ISREG(fs->st.st_mode) ||
+        (size_t)fs->st.st_size < reread_bytes()) {
+        dcs_file_source_close(fs);
+        return 0;
+    }
+    if ((uintmax_t)fs->st.st_size > max) {
+        dcs_file_source_close(fs);
+        too_large(path, max, err);
+        return -1;
+    }
+    fs->source = (struct dcs_text_source){(size_t)fs->st.st_size, file_read_at, fs};
+    return 1;
+}
+
+int dcs_file_source_unchanged(const struct dcs_file_source *fs, struct dcs_error *err)
+{
+    struct stat now;
+
+    if (!fstat(fs->fd, &now) && now.st_size == fs->st.st_size &&
+        now.st_mtim.tv_sec == fs->st.st_mtim.tv_sec &&
+        now.st_mtim.tv_nsec == fs->st.st_mtim.tv_nsec)
+        return DCS_OK;
+    return dcs_error_set(err, NULL, "'%s' changed while it was translated: translate it "
+                         "again once it is written", fs->path);
+}
+
+void dcs_file_source_close(struct dcs_file_source *fs)
+{
+    if (fs->fd >= 0)
+        close(fs->fd);
+    fs->fd = -1;
 }
 
 json_t *dcs_environ_json(void)

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "util/error.h"
 #include "util/jsonw.h"
@@ -39,6 +40,30 @@ extern const struct dcs_cmd dcs_cmd_serve, dcs_cmd_keys, dcs_cmd_health;
 /* Read a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer;
  * more than max bytes is an error (a file's size is checked first). */
 char *dcs_read_file(const char *path, size_t max, size_t *len, struct dcs_error *err);
+
+/* A file read where translating asks (struct dcs_text_source), instead of
+ * held whole: for inputs of DCS_REREAD_BYTES or more. */
+struct dcs_file_source {
+    struct dcs_text_source source;
+    const char *path;
+    int fd;
+    struct stat st;      /* as it was opened */
+};
+
+/* Inputs this large or larger are read again rather than held (the
+ * environment's DCS_REREAD_BYTES, if set, instead). */
+#define DCS_REREAD_BYTES ((size_t)32 << 20)
+
+/* Open `path` as a source: 1 when it is a regular file of at least the
+ * DCS_REREAD_BYTES bytes, 0 when it is not to be read that way (standard
+ * input, a pipe, a smaller file: use dcs_read_file), -1 with err. */
+int dcs_file_source_open(struct dcs_file_source *fs, const char *path, size_t max,
+                         struct dcs_error *err);
+
+/* Was the file left as it was opened (size and time of its last change)?
+ * DCS_OK, or DCS_ERR with err saying it changed. */
+int dcs_file_source_unchanged(const struct dcs_file_source *fs, struct dcs_error *err);
+void dcs_file_source_close(struct dcs_file_source *fs);
 
 /* The process environment as a JSON object (for stackfile interpolation). */
 json_t *dcs_environ_json(void);

@@ -390,8 +390,9 @@ static int translate_command(int argc, char **argv)
     json_t *warnings = json_array(), *env = NULL, *entries = NULL;
     char *found = NULL, *text = NULL;
     size_t len;
-    int rc = DCS_EXIT_INVALID, print_now, failed;
+    int rc = DCS_EXIT_INVALID, print_now, failed, from_file = 0;
     bool refused = false;
+    struct dcs_file_source file = {.fd = -1};
 
     dcs_error_clear(&err);
     if (parse_args(argc, argv, &a)) {
@@ -417,13 +418,22 @@ static int translate_command(int argc, char **argv)
     print_now = !a.in.strict && !a.warnings_json;
     out.to = stdout;
     out.hold = !print_now;
-    if (!(text = dcs_read_file(a.in.file, a.in.limits.input_bytes, &len, &err)) ||
-        !(entries = dcs_load_services_unchecked(text, len, &a.in.opts, warnings, &err))) {
+    /* A large file is not held: read a part at a time, and each service
+     * again when it is translated (dcs_text_source). */
+    if ((from_file = dcs_file_source_open(&file, a.in.file, a.in.limits.input_bytes,
+                                          &err)) > 0) {
+        a.in.opts.text_source = &file.source;
+        entries = dcs_load_services_source(&a.in.opts, warnings, &err);
+    } else if (!from_file &&
+               (text = dcs_read_file(a.in.file, a.in.limits.input_bytes, &len, &err))) {
+        entries = dcs_load_services_unchecked(text, len, &a.in.opts, warnings, &err);
+        free(text);
+        text = NULL;
+    }
+    if (!entries) {
         dcs_print_error(a.in.file, &err);
         goto out;
     }
-    free(text);
-    text = NULL;
     /* Every error translating could meet, found before a spec is written:
      * the specs are written as they are made. */
     if (!strcmp(a.output, "spec"))
@@ -444,10 +454,15 @@ static int translate_command(int argc, char **argv)
         rc = DCS_EXIT_STRICT;
         goto out;
     }
+    if (from_file > 0 && dcs_file_source_unchanged(&file, &err)) {
+        dcs_print_error(a.in.file, &err);
+        goto out;
+    }
     rc = dcs_out_flush(&out) ? DCS_EXIT_INVALID : DCS_EXIT_OK;
     if (rc)
         fprintf(stderr, "dcswarm: cannot write the output\n");
 out:
+    dcs_file_source_close(&file);
     dcs_out_release(&out);
     /* Ten thousand services are some 170,000 values to free one by one
      * just before the process ends. */

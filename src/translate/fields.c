@@ -81,7 +81,7 @@ const json_t *dcs_peer(const struct fwd *f, const char *ident)
 {
     const json_t *p = ident ? json_object_get(f->peers, ident) : NULL;
 
-    return p ? dcs_svc_cache_get(f->cache, p) : NULL;
+    return p ? dcs_svc_cache_get(f->cache, p, f->opts) : NULL;
 }
 
 /* The value the field has in the reverse output when nothing set it. */

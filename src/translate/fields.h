@@ -19,18 +19,27 @@
 #include "translate/translate.h"
 
 /* Canonical services read back from their text (lean entries, see
- * dcs_translate_opts): the last few are kept, as a peer is often the
- * service translated just before (forward.c). */
+ * dcs_translate_opts) or loaded again from the input (ranged entries, see
+ * dcs_text_source): the last few are kept, as a peer is often the service
+ * translated just before (forward.c). */
 #define DCS_SVC_CACHE_SLOTS 8
 struct dcs_svc_cache {
-    const json_t *text[DCS_SVC_CACHE_SLOTS];
+    const json_t *text[DCS_SVC_CACHE_SLOTS];  /* the entry's "service" */
     json_t *svc[DCS_SVC_CACHE_SLOTS];
+    json_t *again[DCS_SVC_CACHE_SLOTS];       /* ranged: its lean entry */
     size_t next;
+    bool failed;           /* a service could not be loaded again: */
+    struct dcs_error err;  /* why (the first time) */
 };
 
-/* v (a canonical service, or its text) as an object, borrowed: valid until
- * DCS_SVC_CACHE_SLOTS more texts are read.  NULL if the text is unreadable. */
-const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v);
+/* v (a canonical service, its text, or where its text is in opts->text_source)
+ * as an object, borrowed: valid until DCS_SVC_CACHE_SLOTS more are read.
+ * NULL if it cannot be read (c->failed says why, if not out of memory). */
+const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v,
+                                const struct dcs_translate_opts *opts);
+/* The lean entry a ranged v was loaded again as, after dcs_svc_cache_get
+ * (borrowed, as the object), or NULL. */
+const json_t *dcs_svc_cache_again(const struct dcs_svc_cache *c, const json_t *v);
 void dcs_svc_cache_release(struct dcs_svc_cache *c);
 
 /* Forward state for one service. */
@@ -204,6 +213,13 @@ struct dcs_fwd_sink {
  * text when lean) with its uuid; warnings to sink.  With `service`, a new
  * reference to the canonical service it translated is stored there (to be
  * read, not changed: the cache may hold it). */
+/* A ranged entry's service (its "service" member: where its text is in
+ * opts->text_source) loaded again: the lean entry dcs_load_services would have
+ * made of it (a new reference), or NULL with err (the text changed, or
+ * cannot be read). */
+json_t *dcs_service_reload(const json_t *stored, const struct dcs_translate_opts *opts,
+                           struct dcs_error *err);
+
 json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                           struct dcs_svc_cache *cache, const json_t *needs,
                           const struct dcs_translate_opts *opts, const json_t *uuids,

@@ -23,40 +23,98 @@ static const char *link_target_name(const json_t *link, char *buf, size_t len)
                        json_string_value(json_object_get(link, "to_service")), buf, len);
 }
 
-/* The members `keys` of canonical service p: p itself, or read from its
- * text (a lean entry) without building the rest.  A new reference. */
-static json_t *service_view(const json_t *p, const char *const *keys)
+/* Read back from its text, a service's labels come in sorted order: put
+ * them back in the order they were written (the entry's "label_order"). */
+static void restore_label_order(json_t *svc, const json_t *order)
 {
+    json_t *labels = json_object_get(svc, "labels"), *v;
+    const json_t *k;
+    size_t i;
+
+    json_array_foreach(order, i, k) {
+        const char *key = json_string_value(k);
+        if ((v = json_incref(json_object_get(labels, key)))) {
+            json_object_del(labels, key); /* set again: last in the order */
+            json_object_set_new_nocheck(labels, key, v);
+        }
+    }
+}
+
+/* The members `keys` of canonical service p: p itself, or read from its
+ * text (a lean entry) without building the rest, or from the text it is
+ * loaded again as (ranged: opts->text_source).  A new reference; NULL if it
+ * cannot be read. */
+static json_t *service_view(const json_t *p, const char *const *keys,
+                            const struct dcs_translate_opts *opts)
+{
+    json_t *again, *view;
+    struct dcs_error err;
+
+    if (json_is_integer(p)) {
+        dcs_error_clear(&err);
+        again = opts ? dcs_service_reload(p, opts, &err) : NULL;
+        view = again ? service_view(json_object_get(again, "service"), keys, NULL) : NULL;
+        json_decref(again);
+        return view;
+    }
     if (!json_is_string(p))
         return json_incref((json_t *)p);
     return dcs_json_read_compact_keys(json_string_value(p), json_string_length(p),
                                       keys);
 }
 
-const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v)
+const json_t *dcs_svc_cache_get(struct dcs_svc_cache *c, const json_t *v,
+                                const struct dcs_translate_opts *opts)
 {
-    json_t *svc;
+    json_t *svc, *again = NULL, *text = (json_t *)v;
+    struct dcs_error err;
     size_t i;
 
-    if (!json_is_string(v))
+    if (!json_is_string(v) && !json_is_integer(v))
         return v;
     for (i = 0; i < DCS_SVC_CACHE_SLOTS; i++)
         if (c->text[i] == v)
             return c->svc[i];
-    svc = dcs_json_read_compact(json_string_value(v), json_string_length(v));
-    if (!svc)
+    if (json_is_integer(v)) {
+        dcs_error_clear(&err);
+        if (!(again = dcs_service_reload(v, opts, &err))) {
+            if (!c->failed)
+                c->err = err;
+            c->failed = true;
+            return NULL;
+        }
+        text = json_object_get(again, "service");
+    }
+    svc = dcs_json_read_compact(json_string_value(text), json_string_length(text));
+    if (!svc) {
+        json_decref(again);
         return NULL;
+    }
+    if (again) /* in the order written, as dcs_forward_entry puts a lean one */
+        restore_label_order(svc, json_object_get(again, "label_order"));
     json_decref(c->svc[c->next]);
+    json_decref(c->again[c->next]);
     c->text[c->next] = v;
     c->svc[c->next] = svc;
+    c->again[c->next] = again;
     c->next = (c->next + 1) % DCS_SVC_CACHE_SLOTS;
     return svc;
 }
 
-void dcs_svc_cache_release(struct dcs_svc_cache *c)
+const json_t *dcs_svc_cache_again(const struct dcs_svc_cache *c, const json_t *v)
 {
     for (size_t i = 0; i < DCS_SVC_CACHE_SLOTS; i++)
+        if (c->text[i] == v)
+            return c->again[i];
+    return NULL;
+}
+
+void dcs_svc_cache_release(struct dcs_svc_cache *c)
+{
+    for (size_t i = 0; i < DCS_SVC_CACHE_SLOTS; i++) {
         json_decref(c->svc[i]);
+        json_decref(c->again[i]);
+    }
     memset(c, 0, sizeof(*c));
 }
 
@@ -64,10 +122,11 @@ void dcs_svc_cache_release(struct dcs_svc_cache *c)
  * string (a large stack has one per service): "S" when others mount its
  * volumes, "-" when not, then the link names others give it, each ended
  * by NUL, each once.  `ident` found target among the peers: a target given
- * as text is an entry of dcs_forward_each, where identifiers are names. */
+ * as text or where its text is is an entry of dcs_forward_each, where
+ * identifiers are names. */
 static json_t *need_of(json_t *needs, const json_t *target, const char *ident)
 {
-    const char *name = json_is_string(target) ? ident
+    const char *name = !json_is_object(target) ? ident
                        : json_string_value(json_object_get(target, "name"));
     json_t *n = NULL;
 
@@ -127,7 +186,7 @@ static void need_add_alias(json_t *need, const char *alias)
 static void add_needs_of(json_t *needs, const json_t *peers, const json_t *p)
 {
     static const char *const keys[] = {"linked_to_service", "bindings", NULL};
-    json_t *view = service_view(p, keys), *l, *n;
+    json_t *view = service_view(p, keys, NULL), *l, *n;
     const json_t *t;
     const char *ident;
     size_t i;
@@ -324,7 +383,7 @@ static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
                 port_owned(po, r.a, me);
         return;
     }
-    view = service_view(json_object_get(e, "service"), keys);
+    view = service_view(json_object_get(e, "service"), keys, NULL);
     tmp->len = 0;
     dcs_port_keys(tmp, json_object_get(view, "container_ports"), 'P');
     json_decref(view);
@@ -605,7 +664,7 @@ json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_o
     bool needed;
 
     json_array_foreach(entries, i, e) {
-        svc = service_view(json_object_get(e, "service"), keys);
+        svc = service_view(json_object_get(e, "service"), keys, opts);
         net = json_string_value(json_object_get(svc, "net"));
         needed = json_object_get(svc, "image") && (!net || strcmp(net, "host"));
         json_decref(svc);
@@ -682,10 +741,11 @@ static int entry_refused(const json_t *e, const struct dcs_translate_opts *opts,
     json_t *svc;
     int rc;
 
+    if (json_is_integer(stored)) /* ranged: checked again loaded (check_again) */
+        return DCS_ERR;
     svc = json_is_string(stored)
           ? dcs_json_read_compact(json_string_value(stored), json_string_length(stored))
           : json_incref((json_t *)stored);
-
     if (!svc)
         return dcs_error_status(err, 500, NULL, "out of memory");
     rc = dcs_check_service(svc, json_object_get(e, "spelling"), opts, err);
@@ -757,6 +817,22 @@ static int check_entry(const json_t *e, const struct checked *c,
     return DCS_OK;
 }
 
+/* A ranged entry refused: checked again loaded, for the error as its
+ * spelling says it (a ranged entry keeps none). */
+static int check_again(const json_t *e, const struct checked *c,
+                       const struct dcs_strmap *names, const struct dcs_translate_opts *opts,
+                       struct dcs_strbuf *t, struct dcs_error *err)
+{
+    json_t *again = dcs_service_reload(json_object_get(e, "service"), opts, err);
+    int rc;
+
+    if (!again)
+        return DCS_ERR;
+    rc = check_entry(again, c, names, opts, t, err);
+    json_decref(again);
+    return rc;
+}
+
 int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *opts,
                       struct dcs_error *err)
 {
@@ -785,28 +861,13 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
             rc = dcs_error_status(err, 500, NULL, "out of memory");
     }
     for (i = 0; i < n && !rc; i++)
-        rc = check_entry(json_array_get(entries, i), &c[i], &names, opts, &targets, err);
+        if ((rc = check_entry(e = json_array_get(entries, i), &c[i], &names, opts, &targets,
+                              err)) && json_is_integer(json_object_get(e, "service")))
+            rc = check_again(e, &c[i], &names, opts, &targets, err);
     dcs_strbuf_release(&targets);
     dcs_strmap_release(&names);
     free(c);
     return rc;
-}
-
-/* Read back from its text, a service's labels come in sorted order: put
- * them back in the order they were written (the entry's "label_order"). */
-static void restore_label_order(json_t *svc, const json_t *order)
-{
-    json_t *labels = json_object_get(svc, "labels"), *v;
-    const json_t *k;
-    size_t i;
-
-    json_array_foreach(order, i, k) {
-        const char *key = json_string_value(k);
-        if ((v = json_incref(json_object_get(labels, key)))) {
-            json_object_del(labels, key); /* set again: last in the order */
-            json_object_set_new_nocheck(labels, key, v);
-        }
-    }
 }
 
 /* One entry: its service read back first if it is text (lean), and held
@@ -822,7 +883,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
     struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
                         json_string_value(json_object_get(uuids, name)), sink->lines,
                         sink->lines_source, dcs_entry_in_stack(e)};
-    json_t *svc, *spec;
+    json_t *svc, *spec, *again;
     char uuid[37];
 
     if (!in.uuid)
@@ -831,16 +892,39 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
         dcs_uuid_for(opts->namespace_, opts->stack, name, uuid);
         in.uuid = uuid;
     }
-    in.service = svc = json_incref((json_t *)dcs_svc_cache_get(cache, stored));
+    in.service = svc = json_incref((json_t *)dcs_svc_cache_get(cache, stored, opts));
     if (!svc) {
-        dcs_error_status(err, 500, NULL, "out of memory");
+        if (cache->failed)
+            *err = cache->err;
+        else
+            dcs_error_status(err, 500, NULL, "out of memory");
         return NULL;
     }
-    restore_label_order(svc, json_object_get(e, "label_order"));
+    /* Loaded again (ranged), it comes with its text and spelling. */
+    if ((again = json_incref((json_t *)dcs_svc_cache_again(cache, stored))) &&
+        !json_equal(json_object_get(again, "name"), json_object_get(e, "name"))) {
+        json_decref(svc);
+        json_decref(again);
+        dcs_error_set(err, NULL, "the input changed while it was translated: service %s "
+                      "is no longer where it was", name ? name : "");
+        return NULL;
+    }
+    if (again) {
+        in.text = json_string_value(json_object_get(again, "service"));
+        in.spelling = json_object_get(again, "spelling");
+    } else {
+        restore_label_order(svc, json_object_get(e, "label_order"));
+    }
     spec = forward_one(&in, peers, cache, needs, opts, sink->warnings, err);
+    if (spec && cache->failed) { /* a peer could not be loaded again */
+        json_decref(spec);
+        spec = NULL;
+        *err = cache->err;
+    }
     if (spec && service)
         *service = json_incref(svc);
     json_decref(svc);
+    json_decref(again);
     return spec;
 }
 
@@ -856,8 +940,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     json_array_foreach(entries, i, e)
         json_object_set(peers, json_string_value(json_object_get(e, "name")),
                         json_object_get(e, "service"));
-    needs = index_needs(peers);
-    add_shared_ports(needs, entries);
+    needs = dcs_index_needs_of_entries(entries, peers);
     json_array_foreach(entries, i, e) {
         const char *name = json_string_value(json_object_get(e, "name"));
         struct dcs_fwd_sink sink = {warnings, NULL, NULL};

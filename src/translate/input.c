@@ -110,16 +110,22 @@ static json_t *label_order(const json_t *service)
     return order;
 }
 
-/* With opts->lean the service is kept as text, read back by dcs_forward. */
+/* With opts->lean the service is kept as text, read back by dcs_forward;
+ * `ranged`, not at all: the caller puts where its text is in the input as
+ * its "service", and the dcs_forward functions load it again from there
+ * (its spelling too). */
 static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
-                         json_t *spelling, const struct dcs_translate_opts *opts)
+                         json_t *spelling, const struct dcs_translate_opts *opts,
+                         bool ranged)
 {
     json_t *kept = service, *entry, *refs;
     bool failed;
 
-    json_t *order = opts->lean ? label_order(service) : NULL;
+    json_t *order = opts->lean && !ranged ? label_order(service) : NULL;
 
-    if (opts->lean) {
+    if (ranged) {
+        kept = NULL;
+    } else if (opts->lean) {
         kept = service_text(service);
         if (readonly && !json_object_size(readonly)) {
             json_decref(readonly);
@@ -131,22 +137,28 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
     entry = json_object();
     if (json_object_get(service, "name"))
         json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
-    json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
-    json_object_set_new_nocheck(entry, "service", kept);
+    if (!ranged)
+        json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
+    if (kept)
+        json_object_set_new_nocheck(entry, "service", kept);
     if (order)
         json_object_set_new_nocheck(entry, "label_order", order);
-    failed = !kept || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
+    failed = (!kept && !ranged) || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
     if (!failed && refs)
         json_object_set_new_nocheck(entry, "refs", refs);
     if (readonly)
         json_object_set_new_nocheck(entry, "readonly", readonly);
-    if (opts->lean && spelling) {
-        json_t *packed = dcs_spelling_pack(spelling);
+    if (ranged) {
         json_decref(spelling);
-        spelling = packed;
-        failed |= !spelling;
+    } else {
+        if (opts->lean && spelling) {
+            json_t *packed = dcs_spelling_pack(spelling);
+            json_decref(spelling);
+            spelling = packed;
+            failed |= !spelling;
+        }
+        json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
     }
-    json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
     if (kept != service)
         json_decref(service);
     if (failed) {
@@ -230,11 +242,11 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
         error_in_service(err, n ? n : where);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new(format, svc, ro, NULL, opts), err);
+    return add_entry(entries, entry_new(format, svc, ro, NULL, opts, false), err);
 }
 
 static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
-                              const struct dcs_translate_opts *opts,
+                              const struct dcs_translate_opts *opts, bool ranged,
                               json_t *warnings, struct dcs_error *err)
 {
     json_t *copy, *svc, *spelling = NULL;
@@ -258,7 +270,7 @@ static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
         error_in_service(err, name);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling, opts), err);
+    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling, opts, ranged), err);
 }
 
 static int compose_error(struct dcs_error *err)
@@ -285,7 +297,7 @@ static int load_stackfile(json_t *entries, json_t *doc,
         json_object_get(doc, "version"))
         return compose_error(err);
     json_object_foreach(doc, key, v) {
-        if (load_stackfile_one(entries, key, v, opts, warnings, err))
+        if (load_stackfile_one(entries, key, v, opts, false, warnings, err))
             return DCS_ERR;
         /* Done with this service's raw form: keep the peak memory low. */
         json_object_set_new(doc, key, json_null());
@@ -302,6 +314,7 @@ struct sf_stream {
     struct dcs_error *err;
     bool failed;                     /* a service failed: err says why */
     bool has_version, has_services;  /* a Compose file? */
+    bool ranged;                     /* entries without their service (entry_new) */
 };
 
 /* Back to the state before the first service (the whole document follows). */
@@ -318,12 +331,13 @@ static bool key_is(const char *key, size_t len, const char *word)
     return len == strlen(word) && !memcmp(key, word, len);
 }
 
-static int stackfile_entry(const char *key, size_t key_len, json_t *value,
+static int stackfile_entry(const char *key, size_t key_len, size_t line, json_t *value,
                            void *ctx)
 {
     struct sf_stream *s = ctx;
     int rc = DCS_OK;
 
+    (void)line;
     if (!key) {
         sf_stream_reset(s);
         rc = load_stackfile(s->entries, value, s->opts, s->warnings, s->err);
@@ -336,7 +350,7 @@ static int stackfile_entry(const char *key, size_t key_len, json_t *value,
      * error further down, or a Compose file, is what gets reported, as when
      * the whole document was checked before its services. */
     if (!s->failed &&
-        load_stackfile_one(s->entries, key, value, s->opts, s->warnings, s->err))
+        load_stackfile_one(s->entries, key, value, s->opts, s->ranged, s->warnings, s->err))
         s->failed = true;
     json_decref(value);
     return DCS_OK;
@@ -406,7 +420,7 @@ static void *sf_loader(void *arg)
             s->failed = load_stackfile(s->entries, it.value, s->opts, s->warnings,
                                        s->err) != DCS_OK;
         } else if (!s->failed &&
-                   load_stackfile_one(s->entries, it.key, it.value, s->opts,
+                   load_stackfile_one(s->entries, it.key, it.value, s->opts, false,
                                       s->warnings, s->err)) {
             s->failed = true;
         }
@@ -419,11 +433,12 @@ static void *sf_loader(void *arg)
 }
 
 /* The parser's side: an entry (or the whole document) into the queue. */
-static int sf_put(const char *key, size_t key_len, json_t *value, void *ctx)
+static int sf_put(const char *key, size_t key_len, size_t line, json_t *value, void *ctx)
 {
     struct sf_pipe *p = ctx;
     struct sf_item it = {NULL, value};
 
+    (void)line;
     if (!key) {
         p->whole = true;
         p->has_version = p->has_services = false;
@@ -452,7 +467,7 @@ static int load_stackfile_piped(json_t *entries, const char *text, size_t len,
 {
     struct dcs_error loader_err;
     struct sf_stream s = {entries, opts, warnings, json_array_size(warnings),
-                          &loader_err, false, false, false};
+                          &loader_err, false, false, false, false};
     struct sf_pipe *p = calloc(1, sizeof(*p));
     pthread_t loader;
     int rc;
@@ -499,14 +514,61 @@ static int load_stackfile_piped(json_t *entries, const char *text, size_t len,
 
 /* Four parts per thread, taken in turn by whichever thread is free, so
  * that a thread the machine slows down leaves its share to the others;
- * none smaller than SF_PART_MIN bytes. */
+ * none smaller than SF_PART_MIN bytes.  Read from a source, none larger
+ * than SF_PART_READ: a part's text is in memory while it is loaded. */
 #define SF_PARTS_PER_THREAD 4
-#define SF_PARTS_MAX (SF_PARTS_PER_THREAD * DCS_MAX_THREADS)
 #define SF_PART_MIN ((size_t)64 << 10)
+#define SF_PART_READ ((size_t)4 << 20)
+
+/* The lines of a part's keys, one per entry. */
+struct sf_lines {
+    size_t *at, n, cap;
+};
+
+static int sf_lines_add(struct sf_lines *l, size_t line)
+{
+    size_t *grown;
+
+    if (l->n == l->cap) {
+        if (!(grown = realloc(l->at, (l->cap ? l->cap * 2 : 64) * sizeof(*grown))))
+            return DCS_ERR;
+        l->at = grown;
+        l->cap = l->cap ? l->cap * 2 : 64;
+    }
+    l->at[l->n++] = line;
+    return DCS_OK;
+}
+
+static void sf_lines_release(struct sf_lines *l)
+{
+    free(l->at);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Where a ranged entry's text is: one integer, `at` in its high bits, so
+ * that an entry costs one value more than its name and refs.  NULL when it
+ * does not fit (a service of 8 MiB or more: the text is then read whole). */
+#define SF_RANGE_LEN_BITS 23
+static json_t *sf_range(size_t at, size_t len)
+{
+    if (len >> SF_RANGE_LEN_BITS || at >> (62 - SF_RANGE_LEN_BITS))
+        return NULL;
+    return json_integer((json_int_t)(at << SF_RANGE_LEN_BITS | len));
+}
+
+/* The text to cut: in memory, or read from a source. */
+struct sf_input {
+    const char *text;                     /* NULL: read from source */
+    const struct dcs_text_source *source;
+    size_t len;
+};
 
 struct sf_part {
     const char *text;
     size_t len;
+    size_t at;                 /* where it starts in the input */
+    char *read;                /* its text, read from the source (owned) */
+    struct sf_lines lines;    /* ranged: the line each entry's key is on */
     struct sf_stream s;        /* entries, warnings and err of the part */
     struct dcs_error err;
     json_t *keys;              /* its top-level keys */
@@ -554,34 +616,58 @@ static bool sf_part_plain(const char *text, size_t len)
     return true;
 }
 
+/* The first line at or after `from` (> 0) that starts with a key: *p.  A
+ * source is read a window at a time; a read error is no line (the text is
+ * then read whole, and the error reported from there). */
+#define SF_WINDOW ((size_t)16 << 10)
+static bool next_key_line(const struct sf_input *in, size_t from, size_t *p)
+{
+    char window[SF_WINDOW];
+    size_t start = from - 1, n, i;
+    const char *w, *nl;
+    struct dcs_error ignored;
+
+    while (start + 1 < in->len) {
+        n = in->text ? in->len - start : in->len - start < SF_WINDOW ? in->len - start
+                                                                     : SF_WINDOW;
+        w = in->text ? in->text + start : window;
+        if (!in->text && in->source->read(in->source->ctx, start, n, window, &ignored))
+            return false;
+        for (nl = w; (nl = memchr(nl, '\n', n - (size_t)(nl - w))); nl++) {
+            i = (size_t)(nl - w) + 1;
+            if (i < n && key_start(w[i])) {
+                *p = start + i;
+                return true;
+            }
+        }
+        if (in->text || start + n >= in->len)
+            break;
+        start += n - 1; /* a break at the end is looked at again, with what follows */
+    }
+    return false;
+}
+
 /* Where to cut: the starts of up to parts-1 lines that start with a key,
  * spread over the text (at[]); how many parts (1: not cut). */
-static size_t sf_cut(const char *text, size_t len, size_t parts, size_t *at)
+static size_t sf_cut(const struct sf_input *in, size_t parts, size_t *at)
 {
-    size_t n = 1, from, p = 0;
-    const char *nl;
-    bool found;
+    size_t n = 1, from, p;
 
     for (size_t k = 1; k < parts; k++) {
-        from = len / parts * k;
+        from = in->len / parts * k;
         if (n > 1 && from <= at[n - 2])
             from = at[n - 2] + 1;
         if (from == 0)
             from = 1;
-        for (found = false; !found && from < len; from = p + 1) {
-            if (!(nl = memchr(text + from - 1, '\n', len - from + 1)))
-                break;
-            p = (size_t)(nl - text) + 1;
-            found = p < len && key_start(text[p]);
-        }
-        if (!found)
+        if (!next_key_line(in, from, &p))
             break;
         at[n++ - 1] = p;
     }
     return n;
 }
 
-static int sf_part_entry(const char *key, size_t key_len, json_t *value, void *ctx)
+static int sf_part_entry(const char *key, size_t key_len, size_t line, json_t *value,
+                         void *ctx)
 {
     struct sf_part *part = ctx;
 
@@ -597,26 +683,64 @@ static int sf_part_entry(const char *key, size_t key_len, json_t *value, void *c
     /* Over the limit, the text is loaded in one piece to say where. */
     if (json_object_getn(part->keys, key, key_len) ||
         json_object_setn_new_nocheck(part->keys, key, key_len, json_true()) ||
-        atomic_fetch_add(part->loaded, 1) >= limits_of(part->s.opts)->services) {
+        atomic_fetch_add(part->loaded, 1) >= limits_of(part->s.opts)->services ||
+        (part->s.ranged && sf_lines_add(&part->lines, line))) {
         json_decref(value);
         return DCS_ERR;
     }
-    stackfile_entry(key, key_len, value, &part->s);
+    stackfile_entry(key, key_len, line, value, &part->s);
     return part->s.failed ? DCS_ERR : DCS_OK;
+}
+
+/* A ranged part's entries get where their text is: from the line of their
+ * key to the line of the next one (the last: to the end of the part). */
+static bool sf_part_ranges(struct sf_part *part)
+{
+    const char *p = part->text, *end = part->text + part->len;
+    size_t line = 0, n = json_array_size(part->s.entries), k;
+    size_t *from = n == part->lines.n ? calloc(n + 1, sizeof(*from)) : NULL;
+    json_t *range;
+    bool ok = from != NULL;
+    for (k = 0; ok && k < n; k++) {
+        while (line < part->lines.at[k] && (p = memchr(p, '\n', (size_t)(end - p)))) {
+            p++;
+            line++;
+        }
+        ok = p && line == part->lines.at[k];
+        from[k] = ok ? (size_t)(p - part->text) : 0;
+    }
+    if (ok)
+        from[n] = part->len;
+    for (k = 0; ok && k < n; k++)
+        ok = (range = sf_range(part->at + from[k], from[k + 1] - from[k])) &&
+             !json_object_set_new_nocheck(json_array_get(part->s.entries, k), "service",
+                                          range);
+    free(from);
+    return ok;
 }
 
 static void *sf_part_run(void *arg)
 {
     struct sf_part *part = arg;
+    const struct dcs_text_source *src = part->s.opts->text_source;
 
-    part->failed = atomic_load(part->dropped) || !sf_part_plain(part->text, part->len) ||
+    if (part->s.ranged && !atomic_load(part->dropped)) {
+        part->text = part->read = malloc(part->len ? part->len : 1);
+        part->failed = !part->read ||
+                       src->read(src->ctx, part->at, part->len, part->read, &part->err);
+    }
+    part->failed = part->failed || atomic_load(part->dropped) ||
+                   !sf_part_plain(part->text, part->len) ||
                    dcs_yaml_load_each(part->text, part->len, part->s.opts->limits,
                                       sf_part_entry, part,
                                       &part->err) != DCS_OK ||
                    part->s.failed || part->whole ||
-                   (part->s.has_version && part->s.has_services);
+                   (part->s.has_version && part->s.has_services) ||
+                   (part->s.ranged && !sf_part_ranges(part));
     if (part->failed)
         atomic_store(part->dropped, true);
+    free(part->read);
+    part->read = NULL;
     return NULL;
 }
 
@@ -650,44 +774,54 @@ static void *sf_parts_take(void *arg)
     return NULL;
 }
 
-/* How many parts for this text on this many threads. */
-static size_t sf_parts_wanted(size_t len, int threads)
+/* How many parts for this text on this many threads (read from a source:
+ * at least one per SF_PART_READ bytes, and one part is a part). */
+static size_t sf_parts_wanted(const struct sf_input *in, int threads)
 {
-    size_t n = (size_t)threads * SF_PARTS_PER_THREAD;
+    size_t n = (size_t)threads * SF_PARTS_PER_THREAD, reads;
 
-    if (threads < 2)
+    if (threads < 2 && in->text)
         return 1;
-    if (n > len / SF_PART_MIN)
-        n = len / SF_PART_MIN;
-    return n < (size_t)threads ? (size_t)threads : n;
+    if (n > in->len / SF_PART_MIN)
+        n = in->len / SF_PART_MIN;
+    if (n < (size_t)threads)
+        n = (size_t)threads;
+    reads = in->len / SF_PART_READ + 1;
+    return in->text || n > reads ? n : reads;
 }
 
 /* The parts' entries and warnings, in order, into entries and warnings;
  * DCS_ERR when the text must be loaded in one piece. */
-static int sf_load_parts(json_t *entries, const char *text, size_t len,
+static int sf_load_parts(json_t *entries, const struct sf_input *in,
                          const struct dcs_translate_opts *opts, json_t *warnings)
 {
-    struct sf_part *parts;
+    struct sf_part *parts = NULL;
     struct sf_run run = {NULL, 0, 0};
     pthread_t threads[DCS_MAX_THREADS];
-    size_t at[SF_PARTS_MAX], n, started = 0, i;
+    size_t *at, n, started = 0, i, wanted = sf_parts_wanted(in, opts->threads);
     bool ok = true, version = false, services = false;
     atomic_bool dropped = false;
     atomic_size_t loaded = 0;
 
-    n = sf_cut(text, len, sf_parts_wanted(len, opts->threads), at);
-    if (n < 2 || !(parts = calloc(n, sizeof(*parts))))
+    if (!(at = calloc(wanted, sizeof(*at))))
         return DCS_ERR;
+    n = sf_cut(in, wanted, at);
+    if ((n < 2 && in->text) || !(parts = calloc(n, sizeof(*parts)))) {
+        free(at);
+        return DCS_ERR;
+    }
     run.parts = parts;
     for (i = 0; i < n; i++) {
-        size_t from = i ? at[i - 1] : 0, to = i + 1 < n ? at[i] : len;
-        parts[i] = (struct sf_part){.text = text + from, .len = to - from,
+        size_t from = i ? at[i - 1] : 0, to = i + 1 < n ? at[i] : in->len;
+        parts[i] = (struct sf_part){.text = in->text ? in->text + from : NULL,
+                                    .len = to - from, .at = from,
                                     .keys = json_object(), .dropped = &dropped,
                                     .loaded = &loaded};
         dcs_error_clear(&parts[i].err);
         parts[i].s = (struct sf_stream){json_array(), opts, json_array(), 0,
-                                        &parts[i].err, false, false, false};
+                                        &parts[i].err, false, false, false, !in->text};
     }
+    free(at);
     run.n = n;
     /* The caller's thread is one of opts->threads. */
     while (started + 1 < (size_t)opts->threads && started + 1 < n &&
@@ -709,6 +843,7 @@ static int sf_load_parts(json_t *entries, const char *text, size_t len,
         json_decref(parts[i].s.entries);
         json_decref(parts[i].s.warnings);
         json_decref(parts[i].keys);
+        sf_lines_release(&parts[i].lines);
     }
     free(parts);
     return ok ? DCS_OK : DCS_ERR;
@@ -721,11 +856,12 @@ static int load_stackfile_text(json_t *entries, const char *text, size_t len,
 {
     struct dcs_error none;
     struct sf_stream s = {entries, opts, warnings, json_array_size(warnings),
-                          err, false, false, false};
+                          err, false, false, false, false};
 
     if (opts->threads > 1) {
         size_t before = json_array_size(warnings);
-        if (!sf_load_parts(entries, text, len, opts, warnings))
+        struct sf_input in = {text, NULL, len};
+        if (!sf_load_parts(entries, &in, opts, warnings))
             return DCS_OK;
         /* Dropped: in one piece, then. */
         json_array_clear(entries);
@@ -778,7 +914,7 @@ static int load_list(json_t *entries, json_t *items, enum dcs_api_kind kind,
             const char *n = json_string_value(json_object_get(item, "name"));
             if (!n)
                 return dcs_error_set(err, where, "missing required field \"name\"");
-            if (load_stackfile_one(entries, n, item, opts, warnings, err))
+            if (load_stackfile_one(entries, n, item, opts, false, warnings, err))
                 return DCS_ERR;
             continue;
         }
@@ -957,4 +1093,72 @@ json_t *dcs_load_services(const char *text, size_t len,
         return NULL;
     }
     return entries;
+}
+
+json_t *dcs_load_services_source(const struct dcs_translate_opts *opts, json_t *warnings,
+                                 struct dcs_error *err)
+{
+    const struct dcs_text_source *src = opts->text_source;
+    struct sf_input in = {NULL, src, src->len};
+    size_t before = json_array_size(warnings), n = src->len < 4096 ? src->len : 4096;
+    char head[4096], *text;
+    json_t *entries;
+
+    if (src->len > limits_of(opts)->input_bytes) {
+        dcs_error_set(err, NULL, "the input is %zu bytes, more than %zu (the limit; "
+                      "--max-input raises it)", src->len, limits_of(opts)->input_bytes);
+        return NULL;
+    }
+    if (src->read(src->ctx, 0, n, head, err))
+        return NULL;
+    if ((opts->format == DCS_INPUT_STACKFILE ||
+         (opts->format == DCS_INPUT_AUTO && !starts_like_json(head, n))) &&
+        (entries = json_array())) {
+        if (!sf_load_parts(entries, &in, opts, warnings)) {
+            if (!check_unique_names(entries, err))
+                return entries;
+            json_decref(entries);
+            return NULL;
+        }
+        json_decref(entries);
+        while (json_array_size(warnings) > before)
+            json_array_remove(warnings, json_array_size(warnings) - 1);
+    }
+    /* Not a plain stackfile, or an error in it: read whole, it says which. */
+    if (!(text = malloc(src->len ? src->len : 1))) {
+        dcs_error_status(err, 500, NULL, "out of memory");
+        return NULL;
+    }
+    entries = src->read(src->ctx, 0, src->len, text, err)
+              ? NULL : dcs_load_services_unchecked(text, src->len, opts, warnings, err);
+    free(text);
+    return entries;
+}
+
+json_t *dcs_service_reload(const json_t *stored, const struct dcs_translate_opts *opts,
+                           struct dcs_error *err)
+{
+    size_t v = (size_t)json_integer_value(stored), at = v >> SF_RANGE_LEN_BITS,
+           len = v & (((size_t)1 << SF_RANGE_LEN_BITS) - 1);
+    struct dcs_translate_opts lean = *opts;
+    json_t *entries = json_array(), *scratch = json_array(), *e = NULL;
+    /* Its warnings were those of loading it the first time. */
+    struct sf_stream s = {entries, &lean, scratch, 0, err, false, false, false, false};
+    char *text = malloc(len ? len : 1);
+
+    lean.lean = 1;
+    if (!text || !entries || !scratch)
+        dcs_error_status(err, 500, NULL, "out of memory");
+    else if (!opts->text_source || opts->text_source->read(opts->text_source->ctx, at, len, text, err))
+        ;
+    else if (dcs_yaml_load_each(text, len, opts->limits, stackfile_entry, &s, err) ||
+             s.failed || json_array_size(entries) != 1)
+        dcs_error_set(err, NULL, "the input changed while it was translated: the service "
+                      "at byte %zu no longer reads as it did", at);
+    else
+        e = json_incref(json_array_get(entries, 0));
+    free(text);
+    json_decref(entries);
+    json_decref(scratch);
+    return e;
 }

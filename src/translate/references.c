@@ -63,9 +63,10 @@ int dcs_check_reference(const char *own, const struct dcs_reference *r,
 
 bool dcs_entry_in_stack(const json_t *e)
 {
-    const char *format = json_string_value(json_object_get(e, "format"));
+    const json_t *format = json_object_get(e, "format");
 
-    return format && strcmp(format, "api");
+    /* A ranged entry, a stackfile's, has none (a member less a service). */
+    return !format || strcmp(json_string_value(format), "api");
 }
 
 static bool peer_known(const void *peers, const char *name)

@@ -99,6 +99,23 @@ extern const struct dcs_input_limits dcs_input_limits_default;
 int dcs_input_limit_set(struct dcs_input_limits *lim, const char *flag, const char *value,
                         struct dcs_error *err);
 
+/*
+ * The input as its caller reads it, again and again: a file.  With
+ * opts->text_source, dcs_load_services_source keeps of a stackfile's services
+ * only where each one's text is (and what is checked across services),
+ * never the whole text nor the services, and the dcs_forward functions
+ * read and load a service again when they translate it: memory then does
+ * not grow with the text of the services.  `read` may be called from
+ * several threads at once; the text must not change meanwhile (a service
+ * whose text changed is an error, found by a checksum).
+ */
+struct dcs_text_source {
+    size_t len;
+    /* Read `len` bytes at `at` into `into`: 0, or -1 with err set. */
+    int (*read)(void *ctx, size_t at, size_t len, char *into, struct dcs_error *err);
+    void *ctx;
+};
+
 struct dcs_translate_opts {
     enum dcs_input_format format;
     const char *source;    /* file name for messages ("-" for stdin) */
@@ -117,6 +134,9 @@ struct dcs_translate_opts {
     int threads;
     /* What the input may hold; NULL: dcs_input_limits_default. */
     const struct dcs_input_limits *limits;
+    /* Where dcs_load_services_source reads the input, and the dcs_forward
+     * functions its services again; NULL: the text given in memory. */
+    const struct dcs_text_source *text_source;
 };
 
 /* The most threads opts->threads may ask for. */
@@ -138,6 +158,16 @@ struct dcs_translate_opts {
 json_t *dcs_load_services(const char *text, size_t len,
                           const struct dcs_translate_opts *opts,
                           json_t *warnings, struct dcs_error *err);
+
+/* dcs_load_services_unchecked of the text opts->text_source reads.  A plain
+ * stackfile (what a part of it could not read differently alone: see
+ * input.c) is read a part at a time, and each service is then kept as
+ * where its text is in the input; anything else is read whole and loaded
+ * as dcs_load_services_unchecked does. */
+/* A stackfile's service kept as where its text is has neither "format" nor
+ * "spelling", and its "service" is an integer. */
+json_t *dcs_load_services_source(const struct dcs_translate_opts *opts, json_t *warnings,
+                                 struct dcs_error *err);
 
 /* dcs_load_services but for its last step, dcs_forward_check: for a caller
  * that wants the warnings translating makes up to such an error. */

@@ -61,6 +61,7 @@ struct loader {
     dcs_yaml_entry_fn each;
     void *each_ctx;
     int streaming;        /* the root is a mapping being streamed */
+    size_t key_line;      /* the pending top-level key's line (from 0) */
     int restart;          /* a top-level merge key: stream no further */
 };
 
@@ -668,8 +669,8 @@ static int emit_entry(struct loader *ld, struct frame *f, json_t *v)
                                      json_string_length(f->key), json_null())) {
         json_decref(v);
         rc = fail_oom(ld);
-    } else if (ld->each(json_string_value(f->key), json_string_length(f->key), v,
-                        ld->each_ctx)) {
+    } else if (ld->each(json_string_value(f->key), json_string_length(f->key), ld->key_line,
+                        v, ld->each_ctx)) {
         rc = DCS_ERR;
     }
     json_decref(f->key);
@@ -736,6 +737,8 @@ static int set_key(struct loader *ld, struct frame *f, json_t *k,
         json_decref(k);
         return DCS_ERR;
     }
+    if (ld->streaming && ld->depth == 1)
+        ld->key_line = mark.line;
     f->key = k;
     f->key_is_merge = is_merge;
     return DCS_OK;
@@ -1076,5 +1079,5 @@ int dcs_yaml_load_each(const char *text, size_t len, const struct dcs_input_limi
             rc = DCS_ERR;
     }
     loader_free(&ld);
-    return doc ? fn(NULL, 0, doc, ctx) : rc;
+    return doc ? fn(NULL, 0, 0, doc, ctx) : rc;
 }

@@ -54,11 +54,12 @@ json_t *dcs_yaml_load(const char *text, size_t len, const struct dcs_input_limit
                       struct dcs_error *err);
 
 /*
- * Called with each top-level key (key_len bytes: a YAML key may hold a NUL)
- * and its value (a new reference, owned by fn), in document order.  A
- * non-zero return ends the load with that result; err is as fn left it.
+ * Called with each top-level key (key_len bytes: a YAML key may hold a NUL),
+ * the line it starts on (from 0) and its value (a new reference, owned by
+ * fn), in document order.  A non-zero return ends the load with that
+ * result; err is as fn left it.
  */
-typedef int (*dcs_yaml_entry_fn)(const char *key, size_t key_len,
+typedef int (*dcs_yaml_entry_fn)(const char *key, size_t key_len, size_t line,
                                  json_t *value_new, void *ctx);
 
 /*

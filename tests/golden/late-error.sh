@@ -3,7 +3,7 @@
 # is written in 1 MB pieces, so the small golden cases, whose output would
 # stay in the buffer, cannot show that nothing was written.  Each error must
 # leave stdout empty, exit 1 and end stderr with the error, the same on one
-# thread and on four.  Run by tests/golden/run.sh; prints one line per
+# thread and on four, and with the file read again (1r, 4r: DCS_REREAD_BYTES=0).  Run by tests/golden/run.sh; prints one line per
 # failure and exits non-zero on any.
 set -u
 bin=$1
@@ -22,9 +22,10 @@ late() { # name, the last service (YAML), the error line, translate args...
     shift 3
     cp "$tmp/base.yml" "$tmp/in.yml"
     printf '%s\n' "$last" >>"$tmp/in.yml"
-    for threads in 1 4; do
-        (cd "$tmp" && env -i DCS_THREADS=$threads "$bin" translate -f in.yml -o spec "$@" \
-            >"out$threads" 2>"err$threads"; echo $? >"rc$threads")
+    for threads in 1 4 1r 4r; do
+        reread=; case $threads in *r) reread=0 ;; esac
+        (cd "$tmp" && env -i DCS_THREADS=${threads%r} DCS_REREAD_BYTES=$reread "$bin" translate \
+            -f in.yml -o spec "$@" >"out$threads" 2>"err$threads"; echo $? >"rc$threads")
         rc=$(cat "$tmp/rc$threads")
         if [ "$rc" != 1 ]; then
             echo "  $name ($threads threads): exit status $rc, expected 1"
@@ -43,7 +44,9 @@ late() { # name, the last service (YAML), the error line, translate args...
             failed=1
         fi
     done
-    cmp -s "$tmp/err1" "$tmp/err4" || { echo "  $name: stderr differs on 4 threads"; failed=1; }
+    for t in 4 1r 4r; do
+        cmp -s "$tmp/err1" "$tmp/err$t" || { echo "  $name: stderr differs on $t threads"; failed=1; }
+    done
 }
 
 late bad-dns 'zlast:

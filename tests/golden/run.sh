@@ -12,7 +12,9 @@
 # Each case runs on one thread and again on four (DCS_THREADS): a stackfile
 # is then cut into parts parsed side by side, and the specs are made on
 # several threads, which must not change a byte of the output, the
-# warnings or the error.
+# warnings or the error; and again read from its file a part at a time, each
+# service read again when it is translated (DCS_REREAD_BYTES=0: what a file
+# of 32 MiB or more gets), which must not either.
 set -u
 bin=${1:-./dcswarm}
 case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
@@ -22,14 +24,14 @@ pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-run() { # case dir, output format[, threads] -> $tmp/out $tmp/err $tmp/rc
-    dir=$1; fmt=$2; threads=${3:-1}
+run() { # case dir, output format[, threads[, reread bytes]] -> $tmp/out $tmp/err $tmp/rc
+    dir=$1; fmt=$2; threads=${3:-1}; reread=${4:-}
     input=$(ls "$dir"/input.* 2>/dev/null | head -n 1)
     args=""
     [ -f "$dir/args" ] && args=$(cat "$dir/args")
     envs=""
     [ -f "$dir/env" ] && envs=$(grep -v '^#' "$dir/env" | tr '\n' ' ')
-    (cd "$dir" && env -i DCS_THREADS="$threads" $envs "$bin" translate -f "$(basename "$input")" -o "$fmt" $args \
+    (cd "$dir" && env -i DCS_THREADS="$threads" DCS_REREAD_BYTES="$reread" $envs "$bin" translate -f "$(basename "$input")" -o "$fmt" $args \
         >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc")
 }
 
@@ -49,12 +51,16 @@ check() { # name expected actual
     fi
 }
 
-# Four threads give what one gave: status, output and stderr.
+# Four threads give what one gave: status, output and stderr; and so does
+# the file read again, on one thread and on four.
 same_on_threads() { # case dir, output format
     mv "$tmp/out" "$tmp/out1"; mv "$tmp/err" "$tmp/err1"; mv "$tmp/rc" "$tmp/rc1"
-    run "$1" "$2" 4
-    for f in rc out err; do
-        cmp -s "$tmp/${f}1" "$tmp/$f" || { echo "  $2 $f differs on 4 threads"; return 1; }
+    for how in "4" "1 0" "4 0"; do
+        run "$1" "$2" $how
+        for f in rc out err; do
+            cmp -s "$tmp/${f}1" "$tmp/$f" ||
+                { echo "  $2 $f differs on threads, reread bytes: $how"; return 1; }
+        done
     done
 }
 
