@@ -42,6 +42,8 @@ static const char usage_text[] =
     "\n"
     "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.  DCS_THREADS=N sets\n"
     "the threads used (default: one per processor); the output is the same.\n"
+    "A file of 32 MiB or more (DCS_REREAD_BYTES=N to choose) is not held: it is\n"
+    "read a part at a time, and each service again when it is translated.\n"
     "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
 
 struct translate_args {
@@ -216,20 +218,9 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
  * is gathered here, in input order. */
 struct whole_ctx {
     struct stream_ctx s;
-    json_t *top; /* compose: {"networks", "volumes"} so far */
+    struct dcs_compose_tail *tail; /* compose: the networks and volumes so far */
+    struct dcs_error *err;
 };
-
-static void merge_top(json_t *top, const char *extra, size_t len)
-{
-    json_t *side = json_loadb(extra, len, 0, NULL), *v;
-    const char *part, *key;
-    json_t *items;
-
-    json_object_foreach(side, part, items)
-        json_object_foreach(items, key, v)
-            json_object_set(json_object_get(top, part), key, v);
-    json_decref(side);
-}
 
 static int emit_compose(const struct dcs_spec_text *spec, void *data)
 {
@@ -241,7 +232,8 @@ static int emit_compose(const struct dcs_spec_text *spec, void *data)
     if (!w->s.n++)
         dcs_out_puts(w->s.out, "version: \"3.8\"\nservices:\n");
     dcs_out_text(w->s.out, spec->text, spec->len);
-    merge_top(w->top, spec->extra, spec->extra_len);
+    if (dcs_compose_tail_add(w->tail, spec->extra, spec->extra_len, w->err))
+        return DCS_ERR;
     return w->s.out->failed ? DCS_ERR : DCS_OK;
 }
 
@@ -296,7 +288,7 @@ static int write_tail(const struct translate_args *a, struct whole_ctx *w,
         text = dcs_compose_yaml(empty, a->in.opts.stack, err);
         json_decref(empty);
     } else {
-        text = dcs_compose_tail(w->top, err);
+        text = dcs_compose_tail_text(w->tail, err);
     }
     if (!text)
         return DCS_ERR;
@@ -311,7 +303,7 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
 {
     bool cloud = !strcmp(a->output, "cloud");
     struct whole_ctx w = {{out, a->in.file, warnings, print_now, 0, {0}},
-                          json_pack("{s:{}, s:{}}", "networks", "volumes")};
+                          dcs_compose_tail_new(), err};
     struct check_ctx check = {entries, &a->in.opts};
     struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL,
                                   NULL, NULL};
@@ -325,6 +317,8 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
     json_t *meta;
     int rc;
 
+    if (!w.tail)
+        return dcs_error_status(err, 500, NULL, "out of memory");
     dcs_compose_default_network(a->in.opts.stack, net, sizeof(net));
     if (cloud) {
         meta = json_pack("{s:I, s:n, s:i, s:n, s:I}", "limit", (json_int_t)n, "next",
@@ -340,7 +334,7 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
     dcs_strbuf_release(&w.s.lines);
     if (!rc)
         rc = write_tail(a, &w, err);
-    json_decref(w.top);
+    dcs_compose_tail_free(w.tail);
     if (rc)
         return DCS_ERR;
     if (print_now) {

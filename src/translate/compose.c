@@ -9,6 +9,7 @@
 
 #include "translate/translate.h"
 #include "translate/yaml_emit.h"
+#include "util/strmap.h"
 
 #define MIB (1024LL * 1024LL)
 
@@ -227,18 +228,85 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
     return extra->failed ? dcs_error_status(err, 500, NULL, "out of memory") : DCS_OK;
 }
 
-char *dcs_compose_tail(const json_t *top, struct dcs_error *err)
-{
-    json_t *rest = json_object();
-    char *text;
+/* Each network and volume kept once, as the YAML it is written as: a
+ * stack of 100,000 services names 100,000 volumes, which as JSON values
+ * would weigh more than everything else translating holds. */
+#define TAIL_PARTS 2
+static const char *const tail_part[TAIL_PARTS] = {"networks", "volumes"};
 
-    if (json_object_size(json_object_get(top, "networks")))
-        json_object_set(rest, "networks", json_object_get(top, "networks"));
-    if (json_object_size(json_object_get(top, "volumes")))
-        json_object_set(rest, "volumes", json_object_get(top, "volumes"));
-    text = json_object_size(rest) ? dcs_yaml_emit(rest, err) : strdup("");
-    json_decref(rest);
-    return text;
+struct dcs_compose_tail {
+    struct dcs_strmap seen[TAIL_PARTS];
+    struct dcs_strbuf yaml[TAIL_PARTS];
+};
+
+struct dcs_compose_tail *dcs_compose_tail_new(void)
+{
+    return calloc(1, sizeof(struct dcs_compose_tail));
+}
+
+/* One member of a part: written unless it was (its value is a function of
+ * its name: the first is the one). */
+static int tail_put(struct dcs_compose_tail *t, size_t part, const char *key, json_t *v,
+                    struct dcs_error *err)
+{
+    json_t *doc;
+    int rc;
+
+    if (dcs_strmap_get(&t->seen[part], key))
+        return DCS_OK;
+    if (dcs_strmap_add(&t->seen[part], key, t) || !(doc = json_pack("{s:O}", key, v)))
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    rc = dcs_yaml_write(&t->yaml[part], doc, 2, err);
+    json_decref(doc);
+    return rc;
+}
+
+int dcs_compose_tail_add(struct dcs_compose_tail *t, const char *extra, size_t len,
+                         struct dcs_error *err)
+{
+    json_t *side = json_loadb(extra, len, 0, NULL), *items, *v;
+    const char *key;
+    int rc = DCS_OK;
+
+    for (size_t part = 0; part < TAIL_PARTS && !rc; part++) {
+        items = json_object_get(side, tail_part[part]);
+        json_object_foreach(items, key, v)
+            if ((rc = tail_put(t, part, key, v, err)))
+                break;
+    }
+    json_decref(side);
+    return rc;
+}
+
+char *dcs_compose_tail_text(const struct dcs_compose_tail *t, struct dcs_error *err)
+{
+    struct dcs_strbuf b = {0};
+
+    dcs_strbuf_append(&b, "", 0);
+    for (size_t part = 0; part < TAIL_PARTS; part++) {
+        if (!t->yaml[part].len)
+            continue;
+        dcs_strbuf_append(&b, tail_part[part], strlen(tail_part[part]));
+        dcs_strbuf_append(&b, ":\n", 2);
+        dcs_strbuf_append(&b, t->yaml[part].data, t->yaml[part].len);
+    }
+    if (b.failed || t->yaml[0].failed || t->yaml[1].failed) {
+        dcs_strbuf_release(&b);
+        dcs_error_status(err, 500, NULL, "out of memory");
+        return NULL;
+    }
+    return b.data; /* NUL-terminated, the caller's */
+}
+
+void dcs_compose_tail_free(struct dcs_compose_tail *t)
+{
+    if (!t)
+        return;
+    for (size_t part = 0; part < TAIL_PARTS; part++) {
+        dcs_strmap_release(&t->seen[part]);
+        dcs_strbuf_release(&t->yaml[part]);
+    }
+    free(t);
 }
 
 char *dcs_compose_yaml(const json_t *forward_result, const char *stack,

@@ -421,7 +421,7 @@ json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers)
     size_t i;
 
     json_array_foreach(entries, i, e) {
-        if (!json_object_get(e, "name"))
+        if (!dcs_entry_name(e))
             continue; /* not among the peers */
         service = json_object_get(e, "service");
         if ((refs = json_object_get(e, "refs")))
@@ -878,7 +878,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                              const json_t *uuids, const struct dcs_fwd_sink *sink,
                              json_t **service, struct dcs_error *err)
 {
-    const char *name = json_string_value(json_object_get(e, "name"));
+    const char *name = dcs_entry_name(e);
     const json_t *stored = json_object_get(e, "service");
     struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
                         json_string_value(json_object_get(uuids, name)), sink->lines,
@@ -902,7 +902,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
     }
     /* Loaded again (ranged), it comes with its text and spelling. */
     if ((again = json_incref((json_t *)dcs_svc_cache_again(cache, stored))) &&
-        !json_equal(json_object_get(again, "name"), json_object_get(e, "name"))) {
+        (!name || !dcs_entry_name(again) || strcmp(name, dcs_entry_name(again)))) {
         json_decref(svc);
         json_decref(again);
         dcs_error_set(err, NULL, "the input changed while it was translated: service %s "
@@ -938,11 +938,11 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
     int rc = DCS_OK;
 
     json_array_foreach(entries, i, e)
-        json_object_set(peers, json_string_value(json_object_get(e, "name")),
+        json_object_set(peers, dcs_entry_name(e),
                         json_object_get(e, "service"));
     needs = dcs_index_needs_of_entries(entries, peers);
     json_array_foreach(entries, i, e) {
-        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *name = dcs_entry_name(e);
         struct dcs_fwd_sink sink = {warnings, NULL, NULL};
         spec = dcs_forward_entry(e, peers, &cache, needs, opts, uuids, &sink, NULL, err);
         if (!spec) {

@@ -135,7 +135,7 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
         readonly = json_object();
     }
     entry = json_object();
-    if (json_object_get(service, "name"))
+    if (json_object_get(service, "name") && !ranged)
         json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
     if (!ranged)
         json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
@@ -203,7 +203,7 @@ static int check_unique_names(const json_t *entries, struct dcs_error *err)
     int rc = DCS_OK;
 
     json_array_foreach(entries, i, e) {
-        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *name = dcs_entry_name(e);
         if (!name)
             continue;
         for (n = 0; name[n] && n < sizeof(folded) - 1; n++)

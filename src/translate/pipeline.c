@@ -193,7 +193,7 @@ static int fwd_hand_over(struct fwd_run *r, size_t n, json_t *warnings, struct d
         i = n * FWD_CHUNK + k;
         if (i >= r->n)
             break;
-        name = json_string_value(json_object_get(json_array_get(r->entries, i), "name"));
+        name = dcs_entry_name(json_array_get(r->entries, i));
         json_array_extend(warnings, c->warnings[k]);
         if (k == c->made) {
             if (r->how->lines_source)
@@ -312,7 +312,7 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     }
     r->peers = peers = json_object();
     json_array_foreach(entries, i, e)
-        json_object_set(peers, json_string_value(json_object_get(e, "name")),
+        json_object_set(peers, dcs_entry_name(e),
                         json_object_get(e, "service"));
     r->needs = dcs_index_needs_of_entries(entries, peers);
     pthread_mutex_init(&r->lock, NULL);

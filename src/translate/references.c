@@ -61,6 +61,19 @@ int dcs_check_reference(const char *own, const struct dcs_reference *r,
     return DCS_OK;
 }
 
+const char *dcs_entry_name(const json_t *e)
+{
+    const json_t *name = json_object_get(e, "name");
+    const char *refs = json_string_value(json_object_get(e, "refs"));
+
+    if (name)
+        return json_string_value(name);
+    /* A ranged entry's, the first record of its refs (a member less). */
+    if (json_is_integer(json_object_get(e, "service")) && refs && refs[0] == 'N')
+        return refs + 1;
+    return NULL;
+}
+
 bool dcs_entry_in_stack(const json_t *e)
 {
     const json_t *format = json_object_get(e, "format");

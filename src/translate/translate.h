@@ -164,8 +164,9 @@ json_t *dcs_load_services(const char *text, size_t len,
  * input.c) is read a part at a time, and each service is then kept as
  * where its text is in the input; anything else is read whole and loaded
  * as dcs_load_services_unchecked does. */
-/* A stackfile's service kept as where its text is has neither "format" nor
- * "spelling", and its "service" is an integer. */
+/* A stackfile's service kept as where its text is has no "name", "format"
+ * or "spelling" (its name is the first record of its refs: dcs_entry_name),
+ * and its "service" is an integer. */
 json_t *dcs_load_services_source(const struct dcs_translate_opts *opts, json_t *warnings,
                                  struct dcs_error *err);
 
@@ -301,9 +302,17 @@ void dcs_compose_default_network(const char *stack, char *out, size_t len);
  * JSON, in the order of first use). */
 int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
                        struct dcs_strbuf *extra, void *default_net, struct dcs_error *err);
-/* What follows the services of a compose file: top's "networks" and
- * "volumes" (those not empty) as YAML (new string, "" for none). */
-char *dcs_compose_tail(const json_t *top, struct dcs_error *err);
+/* What follows the services of a compose file, gathered from the extra of
+ * each service dcs_compose_render wrote, in input order: the networks and
+ * volumes they use, each once, in the order of first use. */
+struct dcs_compose_tail;
+struct dcs_compose_tail *dcs_compose_tail_new(void);
+int dcs_compose_tail_add(struct dcs_compose_tail *t, const char *extra, size_t len,
+                         struct dcs_error *err);
+/* "networks" and "volumes" (those not empty) as YAML (new string, "" for
+ * none), or NULL with err. */
+char *dcs_compose_tail_text(const struct dcs_compose_tail *t, struct dcs_error *err);
+void dcs_compose_tail_free(struct dcs_compose_tail *t);
 
 /* The uuid dcswarm gives a service that came without one: RFC 4122 shaped,
  * version 4 bits, derived from (namespace, stack, name) so that translating
