@@ -178,9 +178,12 @@ int dcs_check_reference(const char *own, const struct dcs_reference *r,
 /* Entry e of dcs_load_services is a service of a stack (a stackfile's, or
  * a stack body's): what its links and volumes_from name is checked. */
 bool dcs_entry_in_stack(const json_t *e);
-/* Entry e's "name" (that of its service), or NULL: a ranged entry has it
- * only as the first record of its refs. */
+/* Entry e's "name" (that of its service), or NULL; its "refs" and its
+ * "service" (the service, its text, or where its text is): a ranged entry
+ * is the array [refs, where], its name the first record of its refs. */
 const char *dcs_entry_name(const json_t *e);
+const json_t *dcs_entry_refs(const json_t *e);
+const json_t *dcs_entry_service(const json_t *e);
 /* dcs_check_reference on every link and volumes_from of canonical svc,
  * `peers` the stack's services by name. */
 int dcs_check_references(const json_t *svc, const json_t *spelling, const json_t *peers,

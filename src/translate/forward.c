@@ -372,7 +372,7 @@ static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
                         struct dcs_strbuf *tmp)
 {
     static const char *const keys[] = {"container_ports", NULL};
-    const json_t *refs = json_object_get(e, "refs");
+    const json_t *refs = dcs_entry_refs(e);
     struct refs_reader rd;
     struct ref r;
     json_t *view;
@@ -383,7 +383,7 @@ static void entry_ports(struct port_owners *po, const json_t *e, const void *me,
                 port_owned(po, r.a, me);
         return;
     }
-    view = service_view(json_object_get(e, "service"), keys, NULL);
+    view = service_view(dcs_entry_service(e), keys, NULL);
     tmp->len = 0;
     dcs_port_keys(tmp, json_object_get(view, "container_ports"), 'P');
     json_decref(view);
@@ -423,8 +423,8 @@ json_t *dcs_index_needs_of_entries(const json_t *entries, const json_t *peers)
     json_array_foreach(entries, i, e) {
         if (!dcs_entry_name(e))
             continue; /* not among the peers */
-        service = json_object_get(e, "service");
-        if ((refs = json_object_get(e, "refs")))
+        service = (json_t *)dcs_entry_service(e);
+        if ((refs = (json_t *)dcs_entry_refs(e)))
             add_needs_of_refs(needs, peers, refs);
         else if (!json_is_string(service))
             add_needs_of(needs, peers, service);
@@ -664,7 +664,7 @@ json_t *dcs_forward_networks(const json_t *entries, const struct dcs_translate_o
     bool needed;
 
     json_array_foreach(entries, i, e) {
-        svc = service_view(json_object_get(e, "service"), keys, opts);
+        svc = service_view(dcs_entry_service(e), keys, opts);
         net = json_string_value(json_object_get(svc, "net"));
         needed = json_object_get(svc, "image") && (!net || strcmp(net, "host"));
         json_decref(svc);
@@ -737,7 +737,7 @@ static bool entry_mounts(const json_t *refs, const struct dcs_strmap *names,
 static int entry_refused(const json_t *e, const struct dcs_translate_opts *opts,
                          struct dcs_error *err)
 {
-    const json_t *stored = json_object_get(e, "service");
+    const json_t *stored = dcs_entry_service(e);
     json_t *svc;
     int rc;
 
@@ -823,7 +823,7 @@ static int check_again(const json_t *e, const struct checked *c,
                        const struct dcs_strmap *names, const struct dcs_translate_opts *opts,
                        struct dcs_strbuf *t, struct dcs_error *err)
 {
-    json_t *again = dcs_service_reload(json_object_get(e, "service"), opts, err);
+    json_t *again = dcs_service_reload(dcs_entry_service(e), opts, err);
     int rc;
 
     if (!again)
@@ -855,14 +855,14 @@ int dcs_forward_check(const json_t *entries, const struct dcs_translate_opts *op
         struct refs_reader rd;
         struct ref r;
         e = json_array_get(entries, i);
-        rd = refs_read(c[i].refs = json_object_get(e, "refs"));
+        rd = refs_read(c[i].refs = dcs_entry_refs(e));
         if (ref_next(&rd, &r) && r.kind == 'N' &&
             dcs_strmap_add(&names, c[i].name = r.a, c[i].refs))
             rc = dcs_error_status(err, 500, NULL, "out of memory");
     }
     for (i = 0; i < n && !rc; i++)
         if ((rc = check_entry(e = json_array_get(entries, i), &c[i], &names, opts, &targets,
-                              err)) && json_is_integer(json_object_get(e, "service")))
+                              err)) && json_is_integer(dcs_entry_service(e)))
             rc = check_again(e, &c[i], &names, opts, &targets, err);
     dcs_strbuf_release(&targets);
     dcs_strmap_release(&names);
@@ -879,7 +879,7 @@ json_t *dcs_forward_entry(const json_t *e, const json_t *peers,
                              json_t **service, struct dcs_error *err)
 {
     const char *name = dcs_entry_name(e);
-    const json_t *stored = json_object_get(e, "service");
+    const json_t *stored = dcs_entry_service(e);
     struct fwd_in in = {NULL, json_string_value(stored), json_object_get(e, "spelling"),
                         json_string_value(json_object_get(uuids, name)), sink->lines,
                         sink->lines_source, dcs_entry_in_stack(e)};
@@ -939,7 +939,7 @@ int dcs_forward_each(const json_t *entries, const struct dcs_translate_opts *opt
 
     json_array_foreach(entries, i, e)
         json_object_set(peers, dcs_entry_name(e),
-                        json_object_get(e, "service"));
+                        (json_t *)dcs_entry_service(e));
     needs = dcs_index_needs_of_entries(entries, peers);
     json_array_foreach(entries, i, e) {
         const char *name = dcs_entry_name(e);

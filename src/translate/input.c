@@ -110,22 +110,16 @@ static json_t *label_order(const json_t *service)
     return order;
 }
 
-/* With opts->lean the service is kept as text, read back by dcs_forward;
- * `ranged`, not at all: the caller puts where its text is in the input as
- * its "service", and the dcs_forward functions load it again from there
- * (its spelling too). */
+/* With opts->lean the service is kept as text, read back by dcs_forward. */
 static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
-                         json_t *spelling, const struct dcs_translate_opts *opts,
-                         bool ranged)
+                         json_t *spelling, const struct dcs_translate_opts *opts)
 {
     json_t *kept = service, *entry, *refs;
     bool failed;
 
-    json_t *order = opts->lean && !ranged ? label_order(service) : NULL;
+    json_t *order = opts->lean ? label_order(service) : NULL;
 
-    if (ranged) {
-        kept = NULL;
-    } else if (opts->lean) {
+    if (opts->lean) {
         kept = service_text(service);
         if (readonly && !json_object_size(readonly)) {
             json_decref(readonly);
@@ -135,36 +129,53 @@ static json_t *entry_new(const char *format, json_t *service, json_t *readonly,
         readonly = json_object();
     }
     entry = json_object();
-    if (json_object_get(service, "name") && !ranged)
+    if (json_object_get(service, "name"))
         json_object_set_nocheck(entry, "name", json_object_get(service, "name"));
-    if (!ranged)
-        json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
-    if (kept)
-        json_object_set_new_nocheck(entry, "service", kept);
+    json_object_set_new_nocheck(entry, "format", json_string_nocheck(format));
+    json_object_set_new_nocheck(entry, "service", kept);
     if (order)
         json_object_set_new_nocheck(entry, "label_order", order);
-    failed = (!kept && !ranged) || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
+    failed = !kept || dcs_refs_pack(service, spelling, opts, &refs); /* out of memory */
     if (!failed && refs)
         json_object_set_new_nocheck(entry, "refs", refs);
     if (readonly)
         json_object_set_new_nocheck(entry, "readonly", readonly);
-    if (ranged) {
+    if (opts->lean && spelling) {
+        json_t *packed = dcs_spelling_pack(spelling);
         json_decref(spelling);
-    } else {
-        if (opts->lean && spelling) {
-            json_t *packed = dcs_spelling_pack(spelling);
-            json_decref(spelling);
-            spelling = packed;
-            failed |= !spelling;
-        }
-        json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
+        spelling = packed;
+        failed |= !spelling;
     }
+    json_object_set_new_nocheck(entry, "spelling", spelling ? spelling : json_object());
     if (kept != service)
         json_decref(service);
     if (failed) {
         json_decref(entry);
         return NULL;
     }
+    return entry;
+}
+
+/* A stackfile's service kept as where its text is (dcs_load_services_source):
+ * the array [refs], to which sf_part_ranges adds where; the service itself,
+ * its spelling and its label order are loaded again when it is translated.
+ * NULL when out of memory. */
+static json_t *ranged_entry_new(json_t *service, json_t *spelling,
+                                const struct dcs_translate_opts *opts)
+{
+    json_t *refs = NULL, *entry = NULL;
+
+    /* Its name is the first record of its refs (dcs_entry_name). */
+    if (!dcs_refs_pack(service, spelling, opts, &refs) && refs &&
+        json_string_value(refs)[0] == 'N' &&
+        (entry = json_array()) && json_array_append_new(entry, refs)) {
+        json_decref(entry);
+        entry = NULL;
+    } else if (!entry) {
+        json_decref(refs);
+    }
+    json_decref(service);
+    json_decref(spelling);
     return entry;
 }
 
@@ -242,7 +253,7 @@ static int load_api_one(json_t *entries, const json_t *raw, enum dcs_api_kind ki
         error_in_service(err, n ? n : where);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new(format, svc, ro, NULL, opts, false), err);
+    return add_entry(entries, entry_new(format, svc, ro, NULL, opts), err);
 }
 
 static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
@@ -270,7 +281,8 @@ static int load_stackfile_one(json_t *entries, const char *name, json_t *raw,
         error_in_service(err, name);
         return DCS_ERR;
     }
-    return add_entry(entries, entry_new("stackfile", svc, NULL, spelling, opts, ranged), err);
+    return add_entry(entries, ranged ? ranged_entry_new(svc, spelling, opts)
+                                     : entry_new("stackfile", svc, NULL, spelling, opts), err);
 }
 
 static int compose_error(struct dcs_error *err)
@@ -713,8 +725,7 @@ static bool sf_part_ranges(struct sf_part *part)
         from[n] = part->len;
     for (k = 0; ok && k < n; k++)
         ok = (range = sf_range(part->at + from[k], from[k + 1] - from[k])) &&
-             !json_object_set_new_nocheck(json_array_get(part->s.entries, k), "service",
-                                          range);
+             !json_array_append_new(json_array_get(part->s.entries, k), range);
     free(from);
     return ok;
 }

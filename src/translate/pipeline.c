@@ -313,7 +313,7 @@ int dcs_forward_each_text(const json_t *entries, const struct dcs_translate_opts
     r->peers = peers = json_object();
     json_array_foreach(entries, i, e)
         json_object_set(peers, dcs_entry_name(e),
-                        json_object_get(e, "service"));
+                        (json_t *)dcs_entry_service(e));
     r->needs = dcs_index_needs_of_entries(entries, peers);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);

@@ -61,25 +61,32 @@ int dcs_check_reference(const char *own, const struct dcs_reference *r,
     return DCS_OK;
 }
 
+/* A ranged entry is the pair [refs, where its text is]: a third of the
+ * memory of an object with those two members, for 100,000 services. */
+const json_t *dcs_entry_refs(const json_t *e)
+{
+    return json_is_array(e) ? json_array_get(e, 0) : json_object_get(e, "refs");
+}
+
+const json_t *dcs_entry_service(const json_t *e)
+{
+    return json_is_array(e) ? json_array_get(e, 1) : json_object_get(e, "service");
+}
+
 const char *dcs_entry_name(const json_t *e)
 {
-    const json_t *name = json_object_get(e, "name");
-    const char *refs = json_string_value(json_object_get(e, "refs"));
+    const char *refs = json_string_value(json_array_get(e, 0));
 
-    if (name)
-        return json_string_value(name);
-    /* A ranged entry's, the first record of its refs (a member less). */
-    if (json_is_integer(json_object_get(e, "service")) && refs && refs[0] == 'N')
-        return refs + 1;
-    return NULL;
+    if (!json_is_array(e))
+        return json_string_value(json_object_get(e, "name"));
+    return refs && refs[0] == 'N' ? refs + 1 : NULL; /* its first record */
 }
 
 bool dcs_entry_in_stack(const json_t *e)
 {
-    const json_t *format = json_object_get(e, "format");
+    const char *format = json_string_value(json_object_get(e, "format"));
 
-    /* A ranged entry, a stackfile's, has none (a member less a service). */
-    return !format || strcmp(json_string_value(format), "api");
+    return json_is_array(e) || (format && strcmp(format, "api")); /* a stackfile's */
 }
 
 static bool peer_known(const void *peers, const char *name)

@@ -164,9 +164,9 @@ json_t *dcs_load_services(const char *text, size_t len,
  * input.c) is read a part at a time, and each service is then kept as
  * where its text is in the input; anything else is read whole and loaded
  * as dcs_load_services_unchecked does. */
-/* A stackfile's service kept as where its text is has no "name", "format"
- * or "spelling" (its name is the first record of its refs: dcs_entry_name),
- * and its "service" is an integer. */
+/* A stackfile's service kept as where its text is is an entry of its own
+ * kind: the array [refs, where its text is (an integer)], read through
+ * dcs_entry_name, dcs_entry_refs and dcs_entry_service (fields.h). */
 json_t *dcs_load_services_source(const struct dcs_translate_opts *opts, json_t *warnings,
                                  struct dcs_error *err);
 

@@ -102,9 +102,9 @@ static void same_specs_as_in_memory(void **state)
         entries = dcs_load_services_source(&f.opts, f.warnings, &f.err);
         assert_non_null(entries);
         assert_int_equal(json_array_size(entries), 3);
-        /* Kept as where the text is, not as the text. */
+        /* Kept as where the text is, not as the text: [refs, where]. */
         json_array_foreach(entries, i, e)
-            assert_true(json_is_integer(json_object_get(e, "service")));
+            assert_true(json_is_array(e) && json_is_integer(json_array_get(e, 1)));
         assert_int_equal(dcs_forward_check(entries, &f.opts, &f.err), DCS_OK);
         out = dcs_forward(entries, &f.opts, NULL, f.warnings, &f.err);
         assert_non_null(out);
