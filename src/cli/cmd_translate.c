@@ -273,6 +273,11 @@ static int render_cloud(const json_t *spec, const json_t *service, struct dcs_st
 
 /* What follows the services: the end of the list, or compose's top-level
  * networks and volumes (those used). */
+static void put_out(void *out, const char *text, size_t len)
+{
+    dcs_out_text(out, text, len);
+}
+
 static int write_tail(const struct translate_args *a, struct whole_ctx *w,
                       struct dcs_error *err)
 {
@@ -283,13 +288,12 @@ static int write_tail(const struct translate_args *a, struct whole_ctx *w,
         dcs_out_puts(w->s.out, w->s.n ? "\n  ]\n}\n" : "[]\n}\n");
         return DCS_OK;
     }
-    if (!w->s.n) { /* no service: the whole (empty) file as before */
-        empty = json_pack("{s:[]}", "services");
-        text = dcs_compose_yaml(empty, a->in.opts.stack, err);
-        json_decref(empty);
-    } else {
-        text = dcs_compose_tail_text(w->tail, err);
-    }
+    if (w->s.n) /* a piece at a time: 100,000 volumes are 6 MB of YAML */
+        return dcs_compose_tail_write(w->tail, put_out, w->s.out, err);
+    /* No service: the whole (empty) file as before. */
+    empty = json_pack("{s:[]}", "services");
+    text = dcs_compose_yaml(empty, a->in.opts.stack, err);
+    json_decref(empty);
     if (!text)
         return DCS_ERR;
     dcs_out_puts(w->s.out, text);

@@ -278,24 +278,26 @@ int dcs_compose_tail_add(struct dcs_compose_tail *t, const char *extra, size_t l
     return rc;
 }
 
-char *dcs_compose_tail_text(const struct dcs_compose_tail *t, struct dcs_error *err)
-{
-    struct dcs_strbuf b = {0};
+/* Handed over in pieces of this many bytes at most, so that the caller's
+ * output buffer does not grow to hold a copy of the whole. */
+#define TAIL_PIECE ((size_t)64 << 10)
 
-    dcs_strbuf_append(&b, "", 0);
+int dcs_compose_tail_write(const struct dcs_compose_tail *t, dcs_text_fn put, void *ctx,
+                           struct dcs_error *err)
+{
+    const struct dcs_strbuf *y;
+
     for (size_t part = 0; part < TAIL_PARTS; part++) {
-        if (!t->yaml[part].len)
+        if (t->yaml[part].failed)
+            return dcs_error_status(err, 500, NULL, "out of memory");
+        if (!(y = &t->yaml[part])->len)
             continue;
-        dcs_strbuf_append(&b, tail_part[part], strlen(tail_part[part]));
-        dcs_strbuf_append(&b, ":\n", 2);
-        dcs_strbuf_append(&b, t->yaml[part].data, t->yaml[part].len);
+        put(ctx, tail_part[part], strlen(tail_part[part]));
+        put(ctx, ":\n", 2);
+        for (size_t at = 0; at < y->len; at += TAIL_PIECE)
+            put(ctx, y->data + at, y->len - at < TAIL_PIECE ? y->len - at : TAIL_PIECE);
     }
-    if (b.failed || t->yaml[0].failed || t->yaml[1].failed) {
-        dcs_strbuf_release(&b);
-        dcs_error_status(err, 500, NULL, "out of memory");
-        return NULL;
-    }
-    return b.data; /* NUL-terminated, the caller's */
+    return DCS_OK;
 }
 
 void dcs_compose_tail_free(struct dcs_compose_tail *t)

@@ -309,9 +309,11 @@ struct dcs_compose_tail;
 struct dcs_compose_tail *dcs_compose_tail_new(void);
 int dcs_compose_tail_add(struct dcs_compose_tail *t, const char *extra, size_t len,
                          struct dcs_error *err);
-/* "networks" and "volumes" (those not empty) as YAML (new string, "" for
- * none), or NULL with err. */
-char *dcs_compose_tail_text(const struct dcs_compose_tail *t, struct dcs_error *err);
+/* "networks" and "volumes" (those not empty) as YAML, handed to `put` a
+ * piece at a time (nothing for none): DCS_OK, or DCS_ERR with err. */
+typedef void (*dcs_text_fn)(void *ctx, const char *text, size_t len);
+int dcs_compose_tail_write(const struct dcs_compose_tail *t, dcs_text_fn put, void *ctx,
+                           struct dcs_error *err);
 void dcs_compose_tail_free(struct dcs_compose_tail *t);
 
 /* The uuid dcswarm gives a service that came without one: RFC 4122 shaped,
