@@ -191,19 +191,22 @@ static void decorate_ports(struct rev *r)
     }
 }
 
-static json_t *envvar_new(const char *key, size_t klen, const char *value, const char *origin)
+/* Env's own strings are valid UTF-8, and cut at '=' they stay so; the
+ * origin, one string for all (a service has some forty of these). */
+static json_t *envvar_new(const char *key, size_t klen, const char *value, json_t *origin)
 {
     json_t *e = json_object();
 
-    json_object_set_new_nocheck(e, "key", json_stringn(key, klen));
-    json_object_set_new_nocheck(e, "value", json_string(value));
-    json_object_set_new_nocheck(e, "origin", json_string_nocheck(origin));
+    json_object_set_new_nocheck(e, "key", json_stringn_nocheck(key, klen));
+    json_object_set_new_nocheck(e, "value", json_string_nocheck(value));
+    json_object_set_nocheck(e, "origin", origin);
     return e;
 }
 
 static void set_calculated_envvars(struct rev *r)
 {
-    json_t *out = json_array(), *e, *v;
+    json_t *out = json_array(), *e, *v, *user = json_string_nocheck("user"),
+           *tutum = json_string_nocheck("tutum");
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
     size_t i, hint = 0;
 
@@ -211,15 +214,17 @@ static void set_calculated_envvars(struct rev *r)
         v = json_object();
         json_object_set_nocheck(v, "key", json_object_get(e, "key"));
         json_object_set_nocheck(v, "value", json_object_get(e, "value"));
-        json_object_set_new_nocheck(v, "origin", json_string_nocheck("user"));
+        json_object_set_nocheck(v, "origin", user);
         json_array_append_new(out, v);
     }
     json_array_foreach(env, i, e) {
         const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
         size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
         if (kv && dcs_rev_injected(r, kv, klen, &hint))
-            json_array_append_new(out, envvar_new(kv, klen, eq ? eq + 1 : "", "tutum"));
+            json_array_append_new(out, envvar_new(kv, klen, eq ? eq + 1 : "", tutum));
     }
+    json_decref(user);
+    json_decref(tutum);
     json_object_set_new(r->out, "calculated_envvars", out);
 }
 
