@@ -232,13 +232,53 @@ int dcs_wants_help(int argc, char **argv)
 
 #define OUT_CHUNK (1u << 20)
 
+/* A file nobody else can open, gone with its last descriptor. */
+static FILE *held_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/dcswarm-out-XXXXXX", dir && *dir ? dir : "/tmp");
+    if ((fd = mkstemp(path)) < 0)
+        return NULL;
+    unlink(path);
+    if (!(f = fdopen(fd, "w+")))
+        close(fd);
+    return f;
+}
+
 static void out_spill(struct dcs_out *o)
 {
-    if (o->hold || o->buf.len < OUT_CHUNK)
+    FILE *f = o->to;
+
+    if (o->buf.len < OUT_CHUNK)
         return;
-    if (fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
+    if (o->hold && !o->held && !(o->held = held_file()))
+        return; /* held in memory, then */
+    if (o->hold)
+        f = o->held;
+    if (fwrite(o->buf.data, 1, o->buf.len, f) != o->buf.len)
         o->failed = 1;
     o->buf.len = 0;
+}
+
+/* What was held in the file, to `to`. */
+static void out_unhold(struct dcs_out *o)
+{
+    char chunk[65536];
+    size_t n;
+
+    if (fflush(o->held) || fseek(o->held, 0, SEEK_SET))
+        o->failed = 1;
+    while (!o->failed && (n = fread(chunk, 1, sizeof(chunk), o->held)) > 0)
+        if (fwrite(chunk, 1, n, o->to) != n)
+            o->failed = 1;
+    if (ferror(o->held))
+        o->failed = 1;
+    fclose(o->held);
+    o->held = NULL;
 }
 
 void dcs_out_write(struct dcs_out *o, const char *data, size_t len)
@@ -267,6 +307,8 @@ void dcs_out_text(struct dcs_out *o, const char *text, size_t len)
 
 int dcs_out_flush(struct dcs_out *o)
 {
+    if (o->held)
+        out_unhold(o);
     if (!o->failed && o->buf.len &&
         fwrite(o->buf.data, 1, o->buf.len, o->to) != o->buf.len)
         o->failed = 1;
@@ -278,6 +320,9 @@ int dcs_out_flush(struct dcs_out *o)
 
 void dcs_out_release(struct dcs_out *o)
 {
+    if (o->held) /* never flushed: refused, nothing of it written */
+        fclose(o->held);
+    o->held = NULL;
     dcs_strbuf_release(&o->buf);
 }
 

@@ -79,13 +79,17 @@ void dcs_print_warnings(const char *source, const json_t *warnings, int as_json)
  * A buffered writer for large outputs: JSON is dumped through jansson's
  * callback into the buffer (not one fwrite per token), and the buffer goes
  * to `to` whenever it passes 1 MB, or only at dcs_out_flush when hold is set
- * (--strict must see every warning before anything is written).
+ * (--strict must see every warning before anything is written): held, it
+ * goes to a temporary file instead (unlinked at once, in $TMPDIR or /tmp),
+ * so that the output of 100,000 services is not in memory; in memory only
+ * if no such file can be made.
  */
 struct dcs_out {
     FILE *to;
     int hold;
     int failed;
     struct dcs_strbuf buf;
+    FILE *held;      /* what hold kept so far, or NULL */
 };
 
 void dcs_out_write(struct dcs_out *o, const char *data, size_t len);

@@ -46,10 +46,22 @@ static const char usage_text[] =
     "read a part at a time, and each service again when it is translated.\n"
     "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
 
+/* With --strict or --warnings-json every warning comes before the output,
+ * which is held: the warnings are held too, as the text they are printed
+ * as (a temporary file past 1 MB, as the output is), not as JSON values,
+ * so that 100,000 services' warnings do not fill memory. */
+struct held_warnings {
+    struct dcs_out text;   /* to stderr, held */
+    int as_json;
+    size_t n;              /* warnings held */
+    int lossy;             /* one is approximate or kept */
+};
+
 struct translate_args {
     struct dcs_stack_args in;
     const char *output;
     int warnings_json;
+    struct held_warnings *held; /* NULL: warnings printed as they come */
 };
 
 static int parse_args(int argc, char **argv, struct translate_args *a)
@@ -120,7 +132,55 @@ struct stream_ctx {
     int print_now;
     size_t n;
     struct dcs_strbuf lines;  /* warning lines not yet written */
+    struct held_warnings *held; /* not print_now: where they go, or NULL */
 };
+
+/* `warnings` into h, as dcs_print_warnings would print them all at once
+ * (as JSON: the elements of json_dumpf's indented array), and cleared. */
+static void hold_warnings(struct held_warnings *h, const char *file, json_t *warnings)
+{
+    struct dcs_strbuf b = {0}, one = {0};
+    const json_t *w;
+    size_t i;
+
+    h->lossy |= dcs_warnings_lossy(warnings);
+    if (!h->as_json)
+        dcs_warning_lines(&b, file, warnings);
+    else
+        json_array_foreach(warnings, i, w) {
+            /* Into our own buffer: json_dumps would allocate from the pool. */
+            size_t n = json_dumpb(w, NULL, 0, JSON_INDENT(2));
+            if (!n || !dcs_strbuf_reserve(&one, n)) {
+                b.failed = 1;
+                break;
+            }
+            one.len = json_dumpb(w, one.data, n, JSON_INDENT(2));
+            one.data[one.len] = 0;
+            dcs_strbuf_append(&b, h->n++ ? ",\n  " : "[\n  ", 4);
+            for (const char *p = one.data, *nl; *p; p = nl) { /* each line two deeper */
+                nl = p + strcspn(p, "\n");
+                dcs_strbuf_append(&b, p, (size_t)(nl - p));
+                if (*nl) {
+                    dcs_strbuf_append(&b, "\n  ", 3);
+                    nl++;
+                }
+            }
+            one.len = 0;
+        }
+    h->text.failed |= b.failed;
+    dcs_out_text(&h->text, b.data ? b.data : "", b.len);
+    dcs_strbuf_release(&b);
+    dcs_strbuf_release(&one);
+    json_array_clear(warnings);
+}
+
+/* What was held, to stderr: DCS_OK, or DCS_ERR when it could not be. */
+static int print_held_warnings(struct held_warnings *h)
+{
+    if (h->as_json)
+        dcs_out_puts(&h->text, h->n ? "\n]\n" : "[]\n");
+    return dcs_out_flush(&h->text);
+}
 
 /* stderr is unbuffered: the lines of many services go out in one write. */
 #define LINES_CHUNK (64u * 1024u)
@@ -137,6 +197,9 @@ static int emit_warnings(const struct dcs_spec_text *spec, void *data)
 {
     struct stream_ctx *c = data;
 
+    (void)spec;
+    if (c->held && json_array_size(c->warnings))
+        hold_warnings(c->held, c->file, c->warnings);
     if (c->print_now) {
         if (json_array_size(c->warnings)) {
             flush_lines(c);
@@ -186,7 +249,7 @@ static int write_specs(const struct translate_args *a, const json_t *entries,
                        json_t *warnings, struct dcs_out *out, int print_now,
                        bool *refused, struct dcs_error *err)
 {
-    struct stream_ctx c = {out, a->in.file, warnings, print_now, 0, {0}};
+    struct stream_ctx c = {out, a->in.file, warnings, print_now, 0, {0}, a->held};
     struct check_ctx check = {entries, &a->in.opts};
     struct dcs_each_text how = {.base = 4, .lines_source = print_now ? a->in.file : NULL,
                                 .emit = emit_spec, .ctx = &c, .gate = check_all,
@@ -306,7 +369,7 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
                        bool *refused, struct dcs_error *err)
 {
     bool cloud = !strcmp(a->output, "cloud");
-    struct whole_ctx w = {{out, a->in.file, warnings, print_now, 0, {0}},
+    struct whole_ctx w = {{out, a->in.file, warnings, print_now, 0, {0}, a->held},
                           dcs_compose_tail_new(), err};
     struct check_ctx check = {entries, &a->in.opts};
     struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL,
@@ -356,7 +419,8 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
 static void refused_warnings(const struct translate_args *a, const json_t *entries,
                              json_t *warnings, int print_now)
 {
-    struct stream_ctx c = {NULL, a->in.file, warnings, print_now, 0, {0}};
+    /* Not held: printed with the error, as lines. */
+    struct stream_ctx c = {NULL, a->in.file, warnings, print_now, 0, {0}, NULL};
     struct dcs_each_text how = {.base = 4, .lines_source = print_now ? a->in.file : NULL,
                                 .emit = emit_warnings, .ctx = &c};
     struct dcs_error again;
@@ -391,6 +455,7 @@ static int translate_command(int argc, char **argv)
     int rc = DCS_EXIT_INVALID, print_now, failed, from_file = 0;
     bool refused = false;
     struct dcs_file_source file = {.fd = -1};
+    struct held_warnings held = {{0}, 0, 0, 0};
 
     dcs_error_clear(&err);
     if (parse_args(argc, argv, &a)) {
@@ -416,6 +481,8 @@ static int translate_command(int argc, char **argv)
     print_now = !a.in.strict && !a.warnings_json;
     out.to = stdout;
     out.hold = !print_now;
+    held = (struct held_warnings){{stderr, 1, 0, {0}, NULL}, a.warnings_json, 0, 0};
+    a.held = print_now ? NULL : &held;
     /* A large file is not held: read a part at a time, and each service
      * again when it is translated (dcs_text_source). */
     if ((from_file = dcs_file_source_open(&file, a.in.file, a.in.limits.input_bytes,
@@ -441,12 +508,20 @@ static int translate_command(int argc, char **argv)
     if (refused)
         refused_warnings(&a, entries, warnings, print_now);
     if (failed) {
+        if (held.n || held.text.held || held.text.buf.len) /* rare: the error came late */
+            dcs_out_flush(&held.text);
         dcs_print_warnings(a.in.file, warnings, 0);
         dcs_print_error(a.in.file, &err);
         goto out;
     }
-    dcs_print_warnings(a.in.file, warnings, a.warnings_json);
-    if (a.in.strict && dcs_warnings_lossy(warnings)) {
+    if (a.held) {
+        hold_warnings(&held, a.in.file, warnings);
+        if (print_held_warnings(&held))
+            fprintf(stderr, "dcswarm: cannot write the warnings\n");
+    } else {
+        dcs_print_warnings(a.in.file, warnings, a.warnings_json);
+    }
+    if (a.in.strict && (held.lossy || dcs_warnings_lossy(warnings))) {
         fprintf(stderr, "dcswarm: %s: refused by --strict: the fields warned "
                 "about above cannot be carried over exactly\n", a.in.file);
         rc = DCS_EXIT_STRICT;
@@ -461,6 +536,7 @@ static int translate_command(int argc, char **argv)
         fprintf(stderr, "dcswarm: cannot write the output\n");
 out:
     dcs_file_source_close(&file);
+    dcs_out_release(&held.text);
     dcs_out_release(&out);
     /* Ten thousand services are some 170,000 values to free one by one
      * just before the process ends. */
