@@ -167,13 +167,9 @@ static json_t *ranged_entry_new(json_t *service, json_t *spelling,
 
     /* Its name is the first record of its refs (dcs_entry_name). */
     if (!dcs_refs_pack(service, spelling, opts, &refs) && refs &&
-        json_string_value(refs)[0] == 'N' &&
-        (entry = json_array()) && json_array_append_new(entry, refs)) {
-        json_decref(entry);
-        entry = NULL;
-    } else if (!entry) {
-        json_decref(refs);
-    }
+        json_string_value(refs)[0] == 'N')
+        entry = json_pack("[O]", refs);
+    json_decref(refs);
     json_decref(service);
     json_decref(spelling);
     return entry;
@@ -326,7 +322,7 @@ struct sf_stream {
     struct dcs_error *err;
     bool failed;                     /* a service failed: err says why */
     bool has_version, has_services;  /* a Compose file? */
-    bool ranged;                     /* entries without their service (entry_new) */
+    bool ranged;                     /* entries without their service (ranged_entry_new) */
 };
 
 /* Back to the state before the first service (the whole document follows). */
