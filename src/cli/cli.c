@@ -89,7 +89,7 @@ static int file_read_at(void *ctx, size_t at, size_t len, char *into, struct dcs
     ssize_t got;
 
     while (len) {
-        got = pread(fs->fd, into, len, (off_t)at);
+        got = pread(fs->fd, into, len, (off_t)(fs->base + at));
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
@@ -114,24 +114,33 @@ static size_t reread_bytes(void)
 int dcs_file_source_open(struct dcs_file_source *fs, const char *path, size_t max,
                          struct dcs_error *err)
 {
+    off_t base = 0;
+
     *fs = (struct dcs_file_source){.path = path, .fd = -1};
-    if (!strcmp(path, "-"))
-        return 0;
-    if ((fs->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    /* Standard input is read again when it is a file (< FILE), from where
+     * it stands; a pipe (lseek fails) is read once, and held. */
+    if (!strcmp(path, "-")) {
+        if ((fs->fd = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 ||
+            (base = lseek(fs->fd, 0, SEEK_CUR)) < 0) {
+            dcs_file_source_close(fs);
+            return 0;
+        }
+    } else if ((fs->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
         dcs_error_set(err, NULL, "cannot open '%s': %s", path, strerror(errno));
         return -1;
     }
-    if (fstat(fs->fd, &fs->st) || !S_ISREG(fs->st.st_mode) ||
-        (size_t)fs->st.st_size < reread_bytes()) {
+    if (fstat(fs->fd, &fs->st) || !S_ISREG(fs->st.st_mode) || fs->st.st_size < base ||
+        (size_t)(fs->st.st_size - base) < reread_bytes()) {
         dcs_file_source_close(fs);
         return 0;
     }
-    if ((uintmax_t)fs->st.st_size > max) {
+    if ((uintmax_t)(fs->st.st_size - base) > max) {
         dcs_file_source_close(fs);
         too_large(path, max, err);
         return -1;
     }
-    fs->source = (struct dcs_text_source){(size_t)fs->st.st_size, file_read_at, fs};
+    fs->base = (size_t)base;
+    fs->source = (struct dcs_text_source){(size_t)(fs->st.st_size - base), file_read_at, fs};
     return 1;
 }
 

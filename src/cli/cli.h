@@ -47,6 +47,7 @@ struct dcs_file_source {
     struct dcs_text_source source;
     const char *path;
     int fd;
+    size_t base;         /* where the text starts in it (standard input) */
     struct stat st;      /* as it was opened */
 };
 
@@ -54,9 +55,9 @@ struct dcs_file_source {
  * environment's DCS_REREAD_BYTES, if set, instead). */
 #define DCS_REREAD_BYTES ((size_t)32 << 20)
 
-/* Open `path` as a source: 1 when it is a regular file of at least the
- * DCS_REREAD_BYTES bytes, 0 when it is not to be read that way (standard
- * input, a pipe, a smaller file: use dcs_read_file), -1 with err. */
+/* Open `path` ("-": standard input) as a source: 1 when it is a regular
+ * file of at least DCS_REREAD_BYTES bytes, 0 when it is not to be read that
+ * way (a pipe, a smaller file: use dcs_read_file), -1 with err. */
 int dcs_file_source_open(struct dcs_file_source *fs, const char *path, size_t max,
                          struct dcs_error *err);
 

@@ -42,8 +42,9 @@ static const char usage_text[] =
     "\n"
     "Warnings go to stderr as FILE:SERVICE:FIELD: MESSAGE.  DCS_THREADS=N sets\n"
     "the threads used (default: one per processor); the output is the same.\n"
-    "A file of 32 MiB or more (DCS_REREAD_BYTES=N to choose) is not held: it is\n"
-    "read a part at a time, and each service again when it is translated.\n"
+    "A file of 32 MiB or more (DCS_REREAD_BYTES=N to choose; standard input too,\n"
+    "unless it is a pipe) is not held: it is read a part at a time, and each\n"
+    "service again when it is translated.\n"
     "Exit status: 0 ok, 1 invalid input, 2 usage, 3 refused by --strict.\n";
 
 /* With --strict or --warnings-json every warning comes before the output,
