@@ -315,7 +315,7 @@ static int emit_cloud(const struct dcs_spec_text *spec, void *data)
 static int render_cloud(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
                         struct dcs_strbuf *extra, void *ctx, struct dcs_error *err)
 {
-    json_t *svc = json_pack("{s:O}", "Spec", spec), *obj;
+    json_t *svc = json_pack("{s:O}", "Spec", spec);
     const json_t *env = json_object_get(json_object_get(spec, "Labels"), DCS_LABEL_LINKENV);
     /* The labels dcs_reverse reads were written here a moment ago: the
      * service they were made from, and the compact reader for the other. */
@@ -324,15 +324,15 @@ static int render_cloud(const json_t *spec, const json_t *service, struct dcs_st
     struct dcs_reverse_ctx rev = *(const struct dcs_reverse_ctx *)ctx;
 
     (void)extra;
+    int rc;
+
     rev.kept = json_is_object(service) ? service : NULL;
     rev.injected = json_is_array(injected) ? injected : NULL;
-    obj = svc ? dcs_reverse(svc, &rev, err) : NULL;
+    rc = svc ? dcs_reverse_write(text, svc, &rev, 2, 4, err)
+             : dcs_error_status(err, 500, NULL, "out of memory");
     json_decref(injected);
-    if (obj)
-        dcs_json_write(text, obj, 2, 4);
     json_decref(svc);
-    json_decref(obj);
-    return obj ? DCS_OK : DCS_ERR;
+    return rc;
 }
 
 /* What follows the services: the end of the list, or compose's top-level

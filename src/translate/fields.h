@@ -75,6 +75,8 @@ struct rev {
     const json_t *injected;   /* dcswarm.link-env label, parsed (array) */
     const struct dcs_reverse_ctx *ctx;
     json_t *out;              /* the Docker Cloud object being built */
+    struct rev_views *views;  /* dcs_reverse_write: its largest members as
+                                 text, not in out; else NULL */
 };
 
 typedef int (*dcs_fwd_fn)(struct fwd *f, const json_t *value,
@@ -201,6 +203,9 @@ bool dcs_container_hostnames(const json_t *svc);
 /* Link variables a client linking to `target` under `alias` gets, as an
  * object name -> value (links.c). */
 json_t *dcs_link_variables(const char *alias, const json_t *target);
+/* The same object as text, as dcs_json_write would write it at `depth`. */
+void dcs_link_variables_write(struct dcs_strbuf *b, const char *alias, const json_t *target,
+                              int indent, int depth, int base);
 
 /* "/var/lib/mysql" -> "var_lib_mysql": volume name part for a path. */
 void dcs_path_slug(const char *path, char *out, size_t len);

@@ -303,6 +303,39 @@ json_t *dcs_link_variables(const char *alias, const json_t *target)
     return vars;
 }
 
+static int lvar_cmp(const void *a, const void *b, void *text);
+
+/* Sorted, each name once (the value set last), as an object of them would
+ * be written: some forty variables a link, made as text, not values. */
+void dcs_link_variables_write(struct dcs_strbuf *b, const char *alias, const json_t *target,
+                              int indent, int depth, int base)
+{
+    struct lvars l = {0};
+    size_t i, written = 0;
+    const char *key, *value;
+
+    link_vars(&l, alias, target);
+    if (!l.failed && l.n)
+        qsort_r(l.v, l.n, sizeof(*l.v), lvar_cmp, l.text.data);
+    dcs_strbuf_append(b, "{", 1);
+    for (i = 0; i < l.n && !l.failed; i++) {
+        key = lvar_key(&l, i);
+        if (i + 1 < l.n && !strcmp(key, lvar_key(&l, i + 1)))
+            continue; /* set again later: that value counts */
+        value = lvar_value(&l, i);
+        if (written++)
+            dcs_strbuf_append(b, ",", 1);
+        dcs_json_newline(b, indent, depth + 1, base);
+        dcs_json_write_string(b, key, strlen(key));
+        dcs_strbuf_append(b, ": ", indent ? 2 : 1);
+        dcs_json_write_string(b, value, strlen(value));
+    }
+    if (written)
+        dcs_json_newline(b, indent, depth, base);
+    dcs_strbuf_append(b, "}", 1);
+    lvars_release(&l);
+}
+
 static const char *link_alias(const json_t *link, char *buf, size_t len)
 {
     const char *name = json_string_value(json_object_get(link, "name"));

@@ -228,6 +228,144 @@ static void set_calculated_envvars(struct rev *r)
     json_object_set_new(r->out, "calculated_envvars", out);
 }
 
+/* dcs_reverse_write: the two largest members, as text (some eighty
+ * variables a service, each a string or an object of three). */
+struct rev_views {
+    struct dcs_strbuf calculated, links;
+    int indent, base;
+    /* What an entry of calculated_envvars is made of around its key and
+     * value, for this indentation: ",\n<sp>{\n<sp>\"key\": ". */
+    char open[80], key[80], origin_user[80], origin_tutum[80], value[80], close[80];
+    bool pieces;  /* made (indentation of at most 40 spaces) */
+};
+
+static void views_init(struct rev_views *t, int indent, int base)
+{
+    char in2[40], in3[40];
+    int n2 = indent ? 2 * indent + base : 0, n3 = indent ? 3 * indent + base : 0;
+    const char *nl = indent ? "\n" : "", *sep = indent ? ": " : ":";
+
+    *t = (struct rev_views){.indent = indent, .base = base, .pieces = n3 <= 40};
+    if (!t->pieces)
+        return;
+    snprintf(in2, sizeof(in2), "%s%*s", nl, n2, "");
+    snprintf(in3, sizeof(in3), "%s%*s", nl, n3, "");
+    snprintf(t->open, sizeof(t->open), "%s{", in2);
+    snprintf(t->key, sizeof(t->key), "%s\"key\"%s", in3, sep);
+    snprintf(t->origin_user, sizeof(t->origin_user), ",%s\"origin\"%s\"user\"", in3, sep);
+    snprintf(t->origin_tutum, sizeof(t->origin_tutum), ",%s\"origin\"%s\"tutum\"", in3,
+             sep);
+    snprintf(t->value, sizeof(t->value), ",%s\"value\"%s", in3, sep);
+    snprintf(t->close, sizeof(t->close), "%s}", in2);
+}
+
+static void put(struct dcs_strbuf *b, const char *s)
+{
+    dcs_strbuf_append(b, s, strlen(s));
+}
+
+/* One member of an entry of calculated_envvars: `v`, or else s[0..n). */
+static void put_envvar_member(struct dcs_strbuf *b, const struct rev_views *t, bool first,
+                              const char *name, const json_t *v, const char *s, size_t n)
+{
+    if (!v && !s)
+        return; /* as json_object_set_nocheck leaves a NULL value out */
+    if (!first)
+        dcs_strbuf_append(b, ",", 1);
+    dcs_json_newline(b, t->indent, 3, t->base);
+    dcs_json_write_string(b, name, strlen(name));
+    dcs_strbuf_append(b, ": ", t->indent ? 2 : 1);
+    if (v)
+        dcs_json_write(b, v, t->indent, t->base + 3 * t->indent);
+    else
+        dcs_json_write_string(b, s, n);
+}
+
+/* An entry {key, origin, value}, its members in key order: key and value
+ * strings (always, but for a container_envvars entry of another shape)
+ * between the pieces views_init made. */
+static void put_envvar(struct rev_views *t, size_t at, const json_t *key, const json_t *value,
+                       const char *k, size_t klen, const char *val, const char *origin)
+{
+    struct dcs_strbuf *b = &t->calculated;
+    bool user = !strcmp(origin, "user");
+
+    if (at)
+        dcs_strbuf_append(b, ",", 1);
+    if (!t->pieces) {
+        dcs_json_newline(b, t->indent, 2, t->base);
+        dcs_strbuf_append(b, "{", 1);
+    } else {
+        put(b, t->open);
+    }
+    if (t->pieces && (!key || json_is_string(key)) && (!value || json_is_string(value)) &&
+        (key || k) && (value || val)) {
+        put(b, t->key);
+        if (key)
+            dcs_json_write_string(b, json_string_value(key), json_string_length(key));
+        else
+            dcs_json_write_string(b, k, klen);
+        put(b, user ? t->origin_user : t->origin_tutum);
+        put(b, t->value);
+        if (value)
+            dcs_json_write_string(b, json_string_value(value), json_string_length(value));
+        else
+            dcs_json_write_string(b, val, strlen(val));
+    } else {
+        put_envvar_member(b, t, true, "key", key, k, klen);
+        put_envvar_member(b, t, !key && !k, "origin", NULL, origin, strlen(origin));
+        put_envvar_member(b, t, false, "value", value, val, val ? strlen(val) : 0);
+    }
+    if (!t->pieces) {
+        dcs_json_newline(b, t->indent, 2, t->base);
+        dcs_strbuf_append(b, "}", 1);
+    } else {
+        put(b, t->close);
+    }
+}
+
+/* calculated_envvars as set_calculated_envvars makes it, as text. */
+static void write_calculated_envvars(struct rev *r)
+{
+    struct rev_views *t = r->views;
+    const json_t *env = json_object_get(dcs_rev_cs(r), "Env"), *e;
+    size_t i, n = 0, hint = 0;
+
+    dcs_strbuf_append(&t->calculated, "[", 1);
+    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e)
+        put_envvar(t, n++, json_object_get(e, "key"), json_object_get(e, "value"), NULL, 0,
+                   NULL, "user");
+    json_array_foreach(env, i, e) {
+        const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
+        size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
+        if (kv && dcs_rev_injected(r, kv, klen, &hint))
+            put_envvar(t, n++, NULL, NULL, kv, klen, eq ? eq + 1 : "", "tutum");
+    }
+    if (n)
+        dcs_json_newline(&t->calculated, t->indent, 1, t->base);
+    dcs_strbuf_append(&t->calculated, "]", 1);
+}
+
+/* link_variables and calculated_envvars: values in r->out, or text. */
+static void set_env_views(struct rev *r)
+{
+    const char *name = json_string_value(json_object_get(r->out, "name"));
+
+    if (r->views) {
+        if (name)
+            dcs_link_variables_write(&r->views->links, name, r->out, r->views->indent, 1,
+                                     r->views->base);
+        else
+            dcs_strbuf_append(&r->views->links, "{}", 2);
+        write_calculated_envvars(r);
+        return;
+    }
+    /* A spec without a name (a PATCH body's fragment) has no link name. */
+    json_object_set_new(r->out, "link_variables",
+                        name ? dcs_link_variables(name, r->out) : json_object());
+    set_calculated_envvars(r);
+}
+
 static void set_readonly(struct rev *r, const json_t *lc)
 {
     struct counts c = count_tasks(r->ctx->tasks);
@@ -246,18 +384,12 @@ static void set_readonly(struct rev *r, const json_t *lc)
     set_containers(r);
     set_public_dns(r);
     decorate_ports(r);
-    /* A spec without a name (a PATCH body's fragment) has no link name. */
-    json_object_set_new(r->out, "link_variables",
-                        json_string_value(json_object_get(r->out, "name"))
-                        ? dcs_link_variables(json_string_value(json_object_get(r->out, "name")),
-                                             r->out)
-                        : json_object());
     json_object_set_new(r->out, "linked_from_service", json_array());
-    set_calculated_envvars(r);
+    set_env_views(r);
 }
 
-json_t *dcs_reverse(const json_t *engine_service,
-                    const struct dcs_reverse_ctx *ctx, struct dcs_error *err)
+static json_t *reverse_build(const json_t *engine_service, const struct dcs_reverse_ctx *ctx,
+                             struct rev_views *views, struct dcs_error *err)
 {
     const json_t *spec = json_object_get(engine_service, "Spec");
     const json_t *labels = json_object_get(spec, "Labels");
@@ -272,6 +404,7 @@ json_t *dcs_reverse(const json_t *engine_service,
     r.service = engine_service;
     r.spec = spec;
     r.ctx = ctx;
+    r.views = views;
     r.kept = ctx->kept ? json_incref((json_t *)ctx->kept)
                        : parse_label(labels, DCS_LABEL_SPEC, json_object());
     r.injected = ctx->injected ? json_incref((json_t *)ctx->injected)
@@ -288,4 +421,36 @@ json_t *dcs_reverse(const json_t *engine_service,
     json_decref((json_t *)r.injected);
     json_decref(lc);
     return r.out;
+}
+
+json_t *dcs_reverse(const json_t *engine_service,
+                    const struct dcs_reverse_ctx *ctx, struct dcs_error *err)
+{
+    return reverse_build(engine_service, ctx, NULL, err);
+}
+
+int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
+                      const struct dcs_reverse_ctx *ctx, int indent, int base,
+                      struct dcs_error *err)
+{
+    struct rev_views views;
+    json_t *obj;
+    struct dcs_json_raw raw[2];
+    int rc = DCS_ERR;
+
+    views_init(&views, indent, base);
+    obj = reverse_build(engine_service, ctx, &views, err);
+    raw[0] = (struct dcs_json_raw){"calculated_envvars", views.calculated.data,
+                                   views.calculated.len};
+    raw[1] = (struct dcs_json_raw){"link_variables", views.links.data, views.links.len};
+    if (obj && !views.calculated.failed && !views.links.failed) {
+        dcs_json_write_with(b, obj, raw, 2, indent, base);
+        rc = DCS_OK;
+    } else if (obj) {
+        dcs_error_status(err, 500, NULL, "out of memory");
+    }
+    json_decref(obj);
+    dcs_strbuf_release(&views.calculated);
+    dcs_strbuf_release(&views.links);
+    return rc;
 }

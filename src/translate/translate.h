@@ -290,6 +290,14 @@ struct dcs_reverse_ctx {
 json_t *dcs_reverse(const json_t *engine_service,
                     const struct dcs_reverse_ctx *ctx, struct dcs_error *err);
 
+/* The same object written into b, as dcs_json_write(b, object, indent,
+ * base) writes it, its two largest members (calculated_envvars,
+ * link_variables: some eighty variables) made as text, not values: for
+ * translate -o cloud.  DCS_OK, or DCS_ERR with err. */
+int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
+                      const struct dcs_reverse_ctx *ctx, int indent, int base,
+                      struct dcs_error *err);
+
 /* Compose file (version 3.8) for `docker stack deploy`, from the forward
  * result; a new YAML text (malloc'd) or NULL. */
 char *dcs_compose_yaml(const json_t *forward_result, const char *stack,

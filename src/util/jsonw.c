@@ -210,6 +210,7 @@ static void write_integer(struct dcs_strbuf *b, json_int_t v)
 struct member {
     const char *key;
     json_t *value;
+    const struct dcs_json_raw *raw; /* written already, instead of value */
 };
 
 static int member_cmp(const void *a, const void *b)
@@ -266,14 +267,19 @@ static void write_members(struct dcs_strbuf *b, const struct member *m, size_t n
             PUT(b, ": ");
         else
             put_char(b, ':');
-        write_value(b, m[i].value, st, depth + 1);
+        if (m[i].raw)
+            dcs_strbuf_append(b, m[i].raw->text, m[i].raw->len);
+        else
+            write_value(b, m[i].value, st, depth + 1);
     }
 }
 
-static void write_object(struct dcs_strbuf *b, const json_t *v, const struct style *st,
-                         int depth)
+/* Object v, and the members of raw[0..n_raw) among its own. */
+static void write_object_with(struct dcs_strbuf *b, const json_t *v,
+                              const struct dcs_json_raw *raw, size_t n_raw,
+                              const struct style *st, int depth)
 {
-    size_t n = json_object_size(v), i = 0;
+    size_t n = json_object_size(v) + n_raw, i = 0;
     struct member stack_members[32], *m = stack_members;
     void *it;
 
@@ -288,8 +294,11 @@ static void write_object(struct dcs_strbuf *b, const json_t *v, const struct sty
     for (it = json_object_iter((json_t *)v); it && i < n;
          it = json_object_iter_next((json_t *)v, it)) {
         m[i].key = json_object_iter_key(it);
+        m[i].raw = NULL;
         m[i++].value = json_object_iter_value(it);
     }
+    for (size_t k = 0; k < n_raw && i < n; k++)
+        m[i++] = (struct member){raw[k].key, NULL, &raw[k]};
     sort_members(m, i);
     put_char(b, '{');
     write_members(b, m, i, st, depth);
@@ -298,6 +307,12 @@ static void write_object(struct dcs_strbuf *b, const json_t *v, const struct sty
     put_char(b, '}');
     if (m != stack_members)
         free(m);
+}
+
+static void write_object(struct dcs_strbuf *b, const json_t *v, const struct style *st,
+                         int depth)
+{
+    write_object_with(b, v, NULL, 0, st, depth);
 }
 
 static void write_array(struct dcs_strbuf *b, const json_t *v, const struct style *st,
@@ -372,6 +387,20 @@ void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base)
     struct style st = {indent, base};
 
     write_value(b, v, &st, 0);
+}
+
+void dcs_json_write_with(struct dcs_strbuf *b, const json_t *v, const struct dcs_json_raw *raw,
+                         size_t n_raw, int indent, int base)
+{
+    struct style st = {indent, base};
+
+    write_object_with(b, v, raw, n_raw, &st, 0);
+}
+
+void dcs_json_newline(struct dcs_strbuf *b, int indent, int depth, int base)
+{
+    if (indent)
+        newline(b, indent, depth, base);
 }
 
 char *dcs_json_compact(const json_t *v)

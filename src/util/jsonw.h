@@ -39,6 +39,23 @@ void dcs_json_add_unique(json_t *list, const char *s);
  * first shifted right by `base` spaces (v sits that deep in a document). */
 void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base);
 
+/* A member written already (its value as dcs_json_write would write it at
+ * depth 1: the member of an object written at depth 0). */
+struct dcs_json_raw {
+    const char *key;
+    const char *text;
+    size_t len;
+};
+
+/* Object v as dcs_json_write writes it, with the members of raw[0..n_raw)
+ * (keys v does not have) in their place among its own. */
+void dcs_json_write_with(struct dcs_strbuf *b, const json_t *v, const struct dcs_json_raw *raw,
+                         size_t n_raw, int indent, int base);
+
+/* The line break and indentation dcs_json_write puts before a line at
+ * `depth` (nothing when compact, indent 0). */
+void dcs_json_newline(struct dcs_strbuf *b, int indent, int depth, int base);
+
 /* Append s[0..n) as a JSON string, quoted and escaped as dcs_json_write
  * writes strings (s must be valid UTF-8). */
 void dcs_json_write_string(struct dcs_strbuf *b, const char *s, size_t n);

@@ -1,6 +1,7 @@
 /*
  * For every golden case that translates: forward, then reverse, must give
- * back every Docker Cloud field that went in (the canonical form of it).
+ * back every Docker Cloud field that went in (the canonical form of it);
+ * and the object written by dcs_reverse_write is the one dcs_reverse makes.
  * Reverse may add attributes (defaults, read-only ones, port names); it
  * may not change or drop what the user set.
  */
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "translate/translate.h"
+#include "util/jsonw.h"
 
 #define GOLDEN "tests/golden"
 
@@ -102,6 +104,30 @@ static void case_options(const char *dir, struct dcs_translate_opts *o,
     o->env = env;
 }
 
+/* dcs_reverse_write writes what dcs_json_write writes of dcs_reverse's
+ * object, in every style (the last: deeper than its prepared pieces). */
+static int written_alike(const char *name, const json_t *eng, const json_t *obj,
+                         const struct dcs_reverse_ctx *ctx)
+{
+    static const int style[][2] = {{2, 4}, {0, 0}, {2, 0}, {2, 60}};
+    int bad = 0;
+
+    for (size_t k = 0; k < sizeof(style) / sizeof(style[0]); k++) {
+        struct dcs_strbuf want = {0}, got = {0};
+        dcs_json_write(&want, obj, style[k][0], style[k][1]);
+        assert_int_equal(dcs_reverse_write(&got, eng, ctx, style[k][0], style[k][1], NULL),
+                         DCS_OK);
+        if (want.len != got.len || memcmp(want.data, got.data, want.len)) {
+            print_error("%s: dcs_reverse_write differs (indent %d, base %d)\n", name,
+                        style[k][0], style[k][1]);
+            bad++;
+        }
+        dcs_strbuf_release(&want);
+        dcs_strbuf_release(&got);
+    }
+    return bad;
+}
+
 /* One service: returns the number of fields that did not come back. */
 static int check_service(const char *name, const json_t *entry, const json_t *spec,
                          const struct dcs_translate_opts *o)
@@ -114,6 +140,7 @@ static int check_service(const char *name, const json_t *entry, const json_t *sp
 
     obj = dcs_reverse(eng, &ctx, NULL);
     assert_non_null(obj);
+    bad += written_alike(name, eng, obj, &ctx);
     json_object_foreach((json_t *)svc, field, v) {
         const char *out = !strcmp(field, "image") ? "image_name" : field;
         if (subset(v, json_object_get(obj, out)))
