@@ -196,12 +196,40 @@ void dcs_compose_default_network(const char *stack, char *out, size_t len)
     snprintf(out, len, "%s%s", stack ? stack : DCS_DEFAULT_NETWORK, stack ? "_default" : "");
 }
 
+#define TAIL_PARTS 2
+static const char *const tail_part[TAIL_PARTS] = {"networks", "volumes"};
+
+/* What the file's end needs of one service, in the order of first use, for
+ * dcs_compose_tail_add, as records one after the other: the part ('0'
+ * networks, '1' volumes), the member's name and NUL, its YAML as it reads
+ * under the part and NUL (a NUL in a value is written escaped).  Made here,
+ * on the thread that made the service. */
+static int put_tail_records(struct dcs_strbuf *extra, const json_t *top, struct dcs_error *err)
+{
+    const char *key;
+    json_t *v, *doc;
+    int rc = DCS_OK;
+
+    for (size_t part = 0; part < TAIL_PARTS && !rc; part++)
+        json_object_foreach(json_object_get(top, tail_part[part]), key, v) {
+            dcs_strbuf_append(extra, part ? "1" : "0", 1);
+            dcs_strbuf_append(extra, key, strlen(key) + 1);
+            if (!(doc = json_pack("{s:O}", key, v)))
+                return dcs_error_status(err, 500, NULL, "out of memory");
+            rc = dcs_yaml_write(extra, doc, 2, err);
+            json_decref(doc);
+            dcs_strbuf_append(extra, "", 1); /* its NUL */
+            if (rc)
+                break;
+        }
+    return rc;
+}
+
 int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
                        struct dcs_strbuf *extra, void *default_net, struct dcs_error *err)
 {
     const char *name = json_string_value(path(spec, "Labels", DCS_LABEL_NAME));
     json_t *top = json_pack("{s:{}, s:{}}", "networks", "volumes"), *doc;
-    size_t need;
     int rc;
 
     (void)service;
@@ -213,14 +241,8 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
     /* Indented by two: the service as it reads under "services:". */
     rc = doc ? dcs_yaml_write(text, doc, 2, err)
              : dcs_error_status(err, 500, NULL, "out of memory");
-    /* Compact, in insertion order (the order of first use); into the
-     * buffer itself: jansson's own strings come from the JSON pool. */
-    need = json_dumpb(top, NULL, 0, JSON_COMPACT);
-    if (need && dcs_strbuf_reserve(extra, need)) {
-        json_dumpb(top, extra->data + extra->len, need, JSON_COMPACT);
-        extra->len += need;
-        extra->data[extra->len] = '\0';
-    }
+    if (!rc)
+        rc = put_tail_records(extra, top, err);
     json_decref(doc);
     json_decref(top);
     if (rc)
@@ -231,8 +253,6 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
 /* Each network and volume kept once, as the YAML it is written as: a
  * stack of 100,000 services names 100,000 volumes, which as JSON values
  * would weigh more than everything else translating holds. */
-#define TAIL_PARTS 2
-static const char *const tail_part[TAIL_PARTS] = {"networks", "volumes"};
 
 struct dcs_compose_tail {
     struct dcs_strmap seen[TAIL_PARTS];
@@ -244,38 +264,28 @@ struct dcs_compose_tail *dcs_compose_tail_new(void)
     return calloc(1, sizeof(struct dcs_compose_tail));
 }
 
-/* One member of a part: written unless it was (its value is a function of
- * its name: the first is the one). */
-static int tail_put(struct dcs_compose_tail *t, size_t part, const char *key, json_t *v,
-                    struct dcs_error *err)
-{
-    json_t *doc;
-    int rc;
-
-    if (dcs_strmap_get(&t->seen[part], key))
-        return DCS_OK;
-    if (dcs_strmap_add(&t->seen[part], key, t) || !(doc = json_pack("{s:O}", key, v)))
-        return dcs_error_status(err, 500, NULL, "out of memory");
-    rc = dcs_yaml_write(&t->yaml[part], doc, 2, err);
-    json_decref(doc);
-    return rc;
-}
-
+/* The records of one service (put_tail_records): each member not seen
+ * before is kept (its value is a function of its name: the first is the
+ * one). */
 int dcs_compose_tail_add(struct dcs_compose_tail *t, const char *extra, size_t len,
                          struct dcs_error *err)
 {
-    json_t *side = json_loadb(extra, len, 0, NULL), *items, *v;
-    const char *key;
-    int rc = DCS_OK;
+    const char *p = extra, *end = extra + len, *key, *yaml;
+    size_t part, n;
 
-    for (size_t part = 0; part < TAIL_PARTS && !rc; part++) {
-        items = json_object_get(side, tail_part[part]);
-        json_object_foreach(items, key, v)
-            if ((rc = tail_put(t, part, key, v, err)))
-                break;
+    while (p < end) {
+        part = *p == '1';
+        key = p + 1;
+        yaml = key + strlen(key) + 1;
+        n = strlen(yaml);
+        p = yaml + n + 1;
+        if (dcs_strmap_get(&t->seen[part], key))
+            continue;
+        if (dcs_strmap_add(&t->seen[part], key, t) ||
+            dcs_strbuf_append(&t->yaml[part], yaml, n))
+            return dcs_error_status(err, 500, NULL, "out of memory");
     }
-    json_decref(side);
-    return rc;
+    return DCS_OK;
 }
 
 /* Handed over in pieces of this many bytes at most, so that the caller's

@@ -306,8 +306,8 @@ char *dcs_compose_yaml(const json_t *forward_result, const char *stack,
 void dcs_compose_default_network(const char *stack, char *out, size_t len);
 /* A dcs_spec_render_fn (default_net: dcs_compose_default_network's): the
  * service of spec as dcs_compose_yaml writes it under "services:", and, in
- * extra, {"networks", "volumes"} it adds to the top of the file (compact
- * JSON, in the order of first use). */
+ * extra, the networks and volumes it adds to the end of the file, already
+ * as YAML, in the order of first use (for dcs_compose_tail_add). */
 int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_strbuf *text,
                        struct dcs_strbuf *extra, void *default_net, struct dcs_error *err);
 /* What follows the services of a compose file, gathered from the extra of
