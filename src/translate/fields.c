@@ -422,7 +422,7 @@ bool dcs_rev_injected(const struct rev *r, const char *key, size_t klen, size_t 
 
 static void rev_envvars(struct rev *r, const char *field)
 {
-    json_t *out = json_array(), *v;
+    json_t *out = json_array(), *v, *e;
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
     size_t i, hint = 0;
 
@@ -431,8 +431,12 @@ static void rev_envvars(struct rev *r, const char *field)
         size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
         if (dcs_rev_injected(r, kv, klen, &hint))
             continue;
-        json_array_append_new(out, json_pack("{s:s%, s:s}", "key", kv, klen,
-                                             "value", eq ? eq + 1 : ""));
+        /* Env's own strings, cut at '=': valid UTF-8 (json_pack's format
+         * and checks were a third of this field's cost). */
+        e = json_object();
+        json_object_set_new_nocheck(e, "key", json_stringn_nocheck(kv, klen));
+        json_object_set_new_nocheck(e, "value", json_string_nocheck(eq ? eq + 1 : ""));
+        json_array_append_new(out, e);
     }
     json_object_set_new(r->out, field, out);
 }

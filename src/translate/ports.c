@@ -171,10 +171,16 @@ static json_t *published_port(const struct rev *r, const json_t *sw)
 static json_t *dc_port(const struct rev *r, const json_t *sw)
 {
     const char *proto = json_string_value(json_object_get(sw, "Protocol"));
+    json_t *p = json_object();
 
-    return json_pack("{s:s, s:I, s:o, s:b}", "protocol", proto ? proto : "tcp",
-                     "inner_port", json_integer_value(json_object_get(sw, "TargetPort")),
-                     "outer_port", published_port(r, sw), "published", 1);
+    /* Made member by member: json_pack's format was most of the cost. */
+    json_object_set_new_nocheck(p, "protocol", json_string(proto ? proto : "tcp"));
+    json_object_set_new_nocheck(p, "inner_port",
+                                json_integer(json_integer_value(json_object_get(sw,
+                                                                                "TargetPort"))));
+    json_object_set_new_nocheck(p, "outer_port", published_port(r, sw));
+    json_object_set_new_nocheck(p, "published", json_true());
+    return p;
 }
 
 /* Kept order and unpublished ports from dcswarm.spec; published ones as
