@@ -139,10 +139,11 @@ def update_node(node_id, change):
         eng.close()
 
 
-def leftovers(wait=15.0):
+def leftovers(wait=30.0):
     """Services, secrets, configs and nodes not active are reported at once;
     containers and networks get `wait` seconds to go away (removals finish
-    asynchronously)."""
+    asynchronously: a worker once took more than 15 s to drop an overlay
+    network after its last task, in a full make test)."""
     mgr, engines = manager(), nodes()
     deadline = time.monotonic() + wait
     while True:
