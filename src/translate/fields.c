@@ -403,39 +403,71 @@ static int fwd_envvars(struct fwd *f, const json_t *v, struct dcs_error *err)
     return DCS_OK;
 }
 
-bool dcs_rev_injected(const struct rev *r, const char *key, size_t klen, size_t *hint)
-{
-    const json_t *v = json_array_get(r->injected, *hint);
-    size_t i;
+/* The names dcswarm put in Env come in Env's order (forward appends them):
+ * a walk with a hint looks once per name; a name of the user's is looked
+ * for through the whole list, as C strings rather than jansson calls. */
+struct env_name {
+    const char *s;
+    size_t n;
+};
 
-    if (v && json_string_length(v) == klen && !memcmp(json_string_value(v), key, klen)) {
+static bool env_injected(const struct env_name *inj, size_t n, const char *key, size_t klen,
+                         size_t *hint)
+{
+    if (*hint < n && inj[*hint].n == klen && !memcmp(inj[*hint].s, key, klen)) {
         ++*hint;
         return true;
     }
-    json_array_foreach(r->injected, i, v)
-        if (json_string_length(v) == klen && !memcmp(json_string_value(v), key, klen)) {
+    for (size_t i = 0; i < n; i++)
+        if (inj[i].n == klen && !memcmp(inj[i].s, key, klen)) {
             *hint = i + 1;
             return true;
         }
     return false;
 }
 
+int dcs_rev_env_load(struct rev *r)
+{
+    const json_t *env = json_object_get(dcs_rev_cs(r), "Env"), *v;
+    size_t n = json_array_size(env), n_inj = 0, i, hint = 0;
+    struct env_name *inj;
+
+    r->env = NULL;
+    r->n_env = 0;
+    if (!n)
+        return DCS_OK;
+    r->env = malloc(n * sizeof(*r->env) + json_array_size(r->injected) * sizeof(*inj));
+    if (!r->env)
+        return DCS_ERR;
+    inj = (struct env_name *)(r->env + n);
+    json_array_foreach(r->injected, i, v)
+        if (json_is_string(v))
+            inj[n_inj++] = (struct env_name){json_string_value(v), json_string_length(v)};
+    json_array_foreach(env, i, v) {
+        const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
+        struct rev_env *e = &r->env[r->n_env];
+        if (!kv)
+            continue;
+        *e = (struct rev_env){kv, eq ? eq + 1 : "", eq ? (size_t)(eq - kv) : strlen(kv), false};
+        e->injected = env_injected(inj, n_inj, kv, e->klen, &hint);
+        r->n_env++;
+    }
+    return DCS_OK;
+}
+
 static void rev_envvars(struct rev *r, const char *field)
 {
-    json_t *out = json_array(), *v, *e;
-    const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
-    size_t i, hint = 0;
+    json_t *out = json_array(), *e;
 
-    json_array_foreach(env, i, v) {
-        const char *kv = json_string_value(v), *eq = strchr(kv, '=');
-        size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-        if (dcs_rev_injected(r, kv, klen, &hint))
+    for (size_t i = 0; i < r->n_env; i++) {
+        const struct rev_env *v = &r->env[i];
+        if (v->injected)
             continue;
         /* Env's own strings, cut at '=': valid UTF-8 (json_pack's format
          * and checks were a third of this field's cost). */
         e = json_object();
-        json_object_set_new_nocheck(e, "key", json_stringn_nocheck(kv, klen));
-        json_object_set_new_nocheck(e, "value", json_string_nocheck(eq ? eq + 1 : ""));
+        json_object_set_new_nocheck(e, "key", json_stringn_nocheck(v->key, v->klen));
+        json_object_set_new_nocheck(e, "value", json_string_nocheck(v->value));
         json_array_append_new(out, e);
     }
     json_object_set_new(r->out, field, out);

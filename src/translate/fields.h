@@ -67,6 +67,14 @@ struct fwd {
     const char *lines_source; /* dcs_warning_lines instead */
 };
 
+/* An entry of ContainerSpec.Env, cut at its first '=' (no '=': an empty
+ * value), and whether dcswarm put it there for a link. */
+struct rev_env {
+    const char *key, *value;  /* borrowed from the Env string */
+    size_t klen;
+    bool injected;
+};
+
 /* Reverse state for one service. */
 struct rev {
     const json_t *service;    /* the Engine service (ID, Spec, Endpoint...) */
@@ -77,6 +85,9 @@ struct rev {
     json_t *out;              /* the Docker Cloud object being built */
     struct rev_views *views;  /* dcs_reverse_write: its largest members as
                                  text, not in out; else NULL */
+    struct rev_env *env;      /* Env's string entries, in order (two
+                                 fields read them: cut and looked up once) */
+    size_t n_env;
 };
 
 typedef int (*dcs_fwd_fn)(struct fwd *f, const json_t *value,
@@ -112,11 +123,9 @@ json_t *dcs_cs(struct fwd *f);                      /* TaskTemplate.ContainerSpe
 json_t *dcs_task(struct fwd *f);                    /* TaskTemplate */
 const json_t *dcs_rev_cs(const struct rev *r);
 const json_t *dcs_kept(const struct rev *r, const char *field);
-/* Is the Env name key (klen bytes) one dcswarm put there for a link (the
- * dcswarm.link-env label)?  *hint: where to look first, 0 at the start of
- * a walk through Env; the names come in Env's order, so a walk looks once
- * per name, not through the whole list. */
-bool dcs_rev_injected(const struct rev *r, const char *key, size_t klen, size_t *hint);
+/* r->env from the ContainerSpec and the dcswarm.link-env label; free(r->env)
+ * after.  DCS_ERR only out of memory. */
+int dcs_rev_env_load(struct rev *r);
 void dcs_fwd_warn(struct fwd *f, const char *field, const char *class_,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const json_t *dcs_peer(const struct fwd *f, const char *ident);

@@ -207,8 +207,7 @@ static void set_calculated_envvars(struct rev *r)
 {
     json_t *out = json_array(), *e, *v, *user = json_string_nocheck("user"),
            *tutum = json_string_nocheck("tutum");
-    const json_t *env = json_object_get(dcs_rev_cs(r), "Env");
-    size_t i, hint = 0;
+    size_t i;
 
     json_array_foreach(json_object_get(r->out, "container_envvars"), i, e) {
         v = json_object();
@@ -217,12 +216,10 @@ static void set_calculated_envvars(struct rev *r)
         json_object_set_nocheck(v, "origin", user);
         json_array_append_new(out, v);
     }
-    json_array_foreach(env, i, e) {
-        const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
-        size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
-        if (kv && dcs_rev_injected(r, kv, klen, &hint))
-            json_array_append_new(out, envvar_new(kv, klen, eq ? eq + 1 : "", tutum));
-    }
+    for (i = 0; i < r->n_env; i++)
+        if (r->env[i].injected)
+            json_array_append_new(out, envvar_new(r->env[i].key, r->env[i].klen,
+                                                  r->env[i].value, tutum));
     json_decref(user);
     json_decref(tutum);
     json_object_set_new(r->out, "calculated_envvars", out);
@@ -328,19 +325,17 @@ static void put_envvar(struct rev_views *t, size_t at, const json_t *key, const 
 static void write_calculated_envvars(struct rev *r)
 {
     struct rev_views *t = r->views;
-    const json_t *env = json_object_get(dcs_rev_cs(r), "Env"), *e;
-    size_t i, n = 0, hint = 0;
+    const json_t *e;
+    size_t i, n = 0;
 
     dcs_strbuf_append(&t->calculated, "[", 1);
     json_array_foreach(json_object_get(r->out, "container_envvars"), i, e)
         put_envvar(t, n++, json_object_get(e, "key"), json_object_get(e, "value"), NULL, 0,
                    NULL, "user");
-    json_array_foreach(env, i, e) {
-        const char *kv = json_string_value(e), *eq = kv ? strchr(kv, '=') : NULL;
-        size_t klen = eq ? (size_t)(eq - kv) : kv ? strlen(kv) : 0;
-        if (kv && dcs_rev_injected(r, kv, klen, &hint))
-            put_envvar(t, n++, NULL, NULL, kv, klen, eq ? eq + 1 : "", "tutum");
-    }
+    for (i = 0; i < r->n_env; i++)
+        if (r->env[i].injected)
+            put_envvar(t, n++, NULL, NULL, r->env[i].key, r->env[i].klen, r->env[i].value,
+                       "tutum");
     if (n)
         dcs_json_newline(&t->calculated, t->indent, 1, t->base);
     dcs_strbuf_append(&t->calculated, "]", 1);
@@ -409,6 +404,12 @@ static json_t *reverse_build(const json_t *engine_service, const struct dcs_reve
                        : parse_label(labels, DCS_LABEL_SPEC, json_object());
     r.injected = ctx->injected ? json_incref((json_t *)ctx->injected)
                                : parse_label(labels, DCS_LABEL_LINKENV, json_array());
+    if (dcs_rev_env_load(&r) != DCS_OK) {
+        json_decref((json_t *)r.kept);
+        json_decref((json_t *)r.injected);
+        dcs_error_status(err, 500, NULL, "out of memory");
+        return NULL;
+    }
     lc = parse_label(labels, DCS_LABEL_LIFECYCLE, json_object());
     r.out = json_object();
     json_object_set(r.out, "uuid", json_object_get(labels, DCS_LABEL_UUID)
@@ -417,6 +418,7 @@ static json_t *reverse_build(const json_t *engine_service, const struct dcs_reve
     for (row = dcs_fields; row->api; row++)
         row->rev(&r, row->api);
     set_readonly(&r, lc);
+    free(r.env);
     json_decref((json_t *)r.kept);
     json_decref((json_t *)r.injected);
     json_decref(lc);
