@@ -58,6 +58,43 @@ const json_t *dcs_rev_cs(const struct rev *r)
     return json_object_get(json_object_get(r->spec, "TaskTemplate"), "ContainerSpec");
 }
 
+/* The object's members in an array, not a jansson object: translate writes
+ * them at once, and hashing some sixty keys into an object cost more than
+ * the rest of writing them.  A key is looked for among those of its first
+ * letter (a handful), not all. */
+static struct dcs_json_member *rev_member(const struct rev *r, const char *key)
+{
+    for (unsigned i = r->by_letter[(unsigned char)key[0] & 127]; i; i = r->before[i - 1])
+        if (!strcmp(r->out[i - 1].key, key))
+            return &r->out[i - 1];
+    return NULL;
+}
+
+void dcs_rev_set(struct rev *r, const char *key, json_t *value)
+{
+    struct dcs_json_member *m = value ? rev_member(r, key) : NULL;
+    unsigned char *first = &r->by_letter[(unsigned char)key[0] & 127];
+
+    if (m) {
+        json_decref((json_t *)m->value);
+        m->value = value;
+    } else if (value && r->n_out == DCS_REV_MEMBERS) {
+        json_decref(value);
+        r->out_full = true;
+    } else if (value) {
+        r->out[r->n_out] = (struct dcs_json_member){key, value, NULL, 0};
+        r->before[r->n_out] = *first;
+        *first = (unsigned char)++r->n_out;
+    }
+}
+
+json_t *dcs_rev_get(const struct rev *r, const char *key)
+{
+    const struct dcs_json_member *m = rev_member(r, key);
+
+    return m ? (json_t *)m->value : NULL;
+}
+
 const json_t *dcs_kept(const struct rev *r, const char *field)
 {
     return json_object_get(r->kept, field);
@@ -90,9 +127,9 @@ static void rev_default(struct rev *r, const char *field, json_t *dflt)
     const json_t *k = dcs_kept(r, field);
 
     if (k)
-        json_object_set(r->out, field, (json_t *)k);
+        dcs_rev_set(r, field, json_incref((json_t *)k));
     else
-        json_object_set(r->out, field, dflt);
+        dcs_rev_set(r, field, json_incref(dflt));
     json_decref(dflt);
 }
 
@@ -245,7 +282,7 @@ static void rev_image(struct rev *r, const char *field)
     if (at && kept && !strncmp(image, kept, (size_t)(at - image)) &&
         !kept[at - image])
         image = kept;
-    json_object_set_new(r->out, "image_name", json_string(image ? image : ""));
+    dcs_rev_set(r, "image_name", json_string(image ? image : ""));
 }
 
 static int fwd_name(struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -263,13 +300,13 @@ static void rev_name(struct rev *r, const char *field)
     const json_t *labels = json_object_get(r->spec, "Labels");
     const json_t *name = json_object_get(labels, DCS_LABEL_NAME);
 
-    json_object_set(r->out, field, (json_t *)(name ? name : json_object_get(r->spec, "Name")));
+    dcs_rev_set(r, field, json_incref((json_t *)(name ? name : json_object_get(r->spec, "Name"))));
 }
 
 static void rev_nickname(struct rev *r, const char *field)
 {
     const json_t *k = dcs_kept(r, field);
-    json_object_set(r->out, field, (json_t *)(k ? k : json_object_get(r->out, "name")));
+    dcs_rev_set(r, field, json_incref((json_t *)(k ? k : dcs_rev_get(r, "name"))));
 }
 
 static bool every_node(const struct fwd *f)
@@ -306,9 +343,9 @@ static void rev_target(struct rev *r, const char *field)
     const json_t *k = dcs_kept(r, field);
 
     if (rep)
-        json_object_set(r->out, field, (json_t *)rep);
+        dcs_rev_set(r, field, json_incref((json_t *)rep));
     else
-        json_object_set_new(r->out, field, json_integer(k ? json_integer_value(k) : 1));
+        dcs_rev_set(r, field, json_integer(k ? json_integer_value(k) : 1));
 }
 
 /* Split as a shell would: an unterminated quote is an error. */
@@ -366,12 +403,12 @@ static void rev_argv(struct rev *r, const char *field, const char *key)
         bool same = argv ? json_equal(split, argv) : json_array_size(split) == 0;
         json_decref(split);
         if (same) {
-            json_object_set(r->out, field, (json_t *)kept);
+            dcs_rev_set(r, field, json_incref((json_t *)kept));
             return;
         }
     }
     joined = argv ? dcs_shell_join(argv) : NULL;
-    json_object_set_new(r->out, field, json_string(joined ? joined : ""));
+    dcs_rev_set(r, field, json_string(joined ? joined : ""));
     free(joined);
 }
 
@@ -470,7 +507,7 @@ static void rev_envvars(struct rev *r, const char *field)
         json_object_set_new_nocheck(e, "value", json_string_nocheck(v->value));
         json_array_append_new(out, e);
     }
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }
 
 static int fwd_labels(struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -487,7 +524,7 @@ static void rev_labels(struct rev *r, const char *field)
     if (!labels)
         labels = json_object();
     json_object_del(labels, DCS_LABEL_STACK_NS);
-    json_object_set_new(r->out, field, labels);
+    dcs_rev_set(r, field, labels);
 }
 
 /* A ContainerSpec string or bool field copied as is. */
@@ -547,23 +584,23 @@ static void rev_cs_scalar(struct rev *r, const char *field)
     const json_t *v = json_object_get(dcs_rev_cs(r), s->key);
 
     if (s->dflt)
-        json_object_set_new(r->out, field,
+        dcs_rev_set(r, field,
                             json_string(json_string_value(v) && *json_string_value(v)
                                         ? json_string_value(v) : s->dflt));
     else
-        json_object_set_new(r->out, field, json_boolean(json_is_true(v)));
+        dcs_rev_set(r, field, json_boolean(json_is_true(v)));
 }
 
 /* The hostname dcswarm gave (fwd_hostname) is none the user set. */
 static void rev_hostname(struct rev *r, const char *field)
 {
     const char *v = json_string_value(json_object_get(dcs_rev_cs(r), "Hostname"));
-    const char *name = json_string_value(json_object_get(r->out, "name"));
+    const char *name = json_string_value(dcs_rev_get(r, "name"));
     size_t n = name ? strlen(name) : 0;
 
     if (v && name && !strncmp(v, name, n) && !strcmp(v + n, DCS_HOSTNAME_SLOT))
         v = NULL;
-    json_object_set_new(r->out, field, json_string(v ? v : ""));
+    dcs_rev_set(r, field, json_string(v ? v : ""));
 }
 
 static int check_dns(const struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -605,7 +642,7 @@ static int fwd_dns_search(struct fwd *f, const json_t *v, struct dcs_error *err)
 static void rev_dns_list(struct rev *r, const char *field, const char *key)
 {
     const json_t *l = json_object_get(json_object_get(dcs_rev_cs(r), "DNSConfig"), key);
-    json_object_set_new(r->out, field, l ? json_deep_copy(l) : json_array());
+    dcs_rev_set(r, field, l ? json_deep_copy(l) : json_array());
 }
 
 static void rev_dns(struct rev *r, const char *field)
@@ -658,11 +695,11 @@ static void rev_caps(struct rev *r, const char *field)
         json_decref(add);
         json_decref(drop);
         if (same) {
-            json_object_set(r->out, field, (json_t *)dcs_kept(r, field));
+            dcs_rev_set(r, field, json_incref((json_t *)dcs_kept(r, field)));
             return;
         }
     }
-    json_object_set_new(r->out, field, have ? json_deep_copy(have) : json_array());
+    dcs_rev_set(r, field, have ? json_deep_copy(have) : json_array());
 }
 
 static int fwd_extra_hosts(struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -694,7 +731,7 @@ static void rev_extra_hosts(struct rev *r, const char *field)
         json_array_append_new(out, json_string(line));
         free(line);
     }
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }
 
 /* label:user:U, label=role:R, label:disable -> SELinuxContext. */
@@ -777,7 +814,7 @@ static void rev_memory(struct rev *r, const char *field)
     const json_t *b = json_object_get(json_object_get(json_object_get(json_object_get(
         r->spec, "TaskTemplate"), "Resources"), "Limits"), "MemoryBytes");
 
-    json_object_set_new(r->out, field, b ? json_integer(json_integer_value(b) / MIB)
+    dcs_rev_set(r, field, b ? json_integer(json_integer_value(b) / MIB)
                                          : json_null());
 }
 
@@ -812,7 +849,7 @@ static void rev_autorestart(struct rev *r, const char *field)
         word = "OFF";
     else if (c && !strcmp(c, "on-failure"))
         word = "ON_FAILURE";
-    json_object_set_new(r->out, field, json_string(word));
+    dcs_rev_set(r, field, json_string(word));
 }
 
 static int fwd_strategy(struct fwd *f, const json_t *v, struct dcs_error *err)
@@ -834,9 +871,9 @@ static void rev_strategy(struct rev *r, const char *field)
     const char *k = json_string_value(dcs_kept(r, field));
 
     if (json_object_get(mode, "Global"))
-        json_object_set_new(r->out, field, json_string("EVERY_NODE"));
+        dcs_rev_set(r, field, json_string("EVERY_NODE"));
     else
-        json_object_set_new(r->out, field,
+        dcs_rev_set(r, field,
                             json_string(k && strcmp(k, "EVERY_NODE") ? k : "EMPTIEST_NODE"));
 }
 
@@ -880,7 +917,7 @@ static void rev_tags(struct rev *r, const char *field)
             json_array_append_new(out, json_pack("{s:s%}", "name", s + plen,
                                                  len - plen - slen));
     }
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }
 
 static void rev_net(struct rev *r, const char *field)
@@ -891,10 +928,10 @@ static void rev_net(struct rev *r, const char *field)
     json_array_foreach(json_object_get(json_object_get(r->spec, "TaskTemplate"),
                                        "Networks"), i, n)
         if (!strcmp(json_string_value(json_object_get(n, "Target")), "host")) {
-            json_object_set_new(r->out, field, json_string("host"));
+            dcs_rev_set(r, field, json_string("host"));
             return;
         }
-    json_object_set_new(r->out, field, json_string("bridge"));
+    dcs_rev_set(r, field, json_string("bridge"));
 }
 
 /* ------------------------------------------------------------------ */

@@ -75,6 +75,10 @@ struct rev_env {
     bool injected;
 };
 
+/* Members of the object being built (r->out): the most a service has
+ * (some sixty now); an index + 1 fits an unsigned char. */
+#define DCS_REV_MEMBERS 128
+
 /* Reverse state for one service. */
 struct rev {
     const json_t *service;    /* the Engine service (ID, Spec, Endpoint...) */
@@ -82,9 +86,13 @@ struct rev {
     const json_t *kept;       /* dcswarm.spec label, parsed (object) */
     const json_t *injected;   /* dcswarm.link-env label, parsed (array) */
     const struct dcs_reverse_ctx *ctx;
-    json_t *out;              /* the Docker Cloud object being built */
-    struct rev_views *views;  /* dcs_reverse_write: its largest members as
-                                 text, not in out; else NULL */
+    struct dcs_json_member *out; /* the Docker Cloud object being built:
+                                    its members, values owned (dcs_rev_set) */
+    size_t n_out;
+    unsigned char by_letter[128]; /* out's members by their key's first
+                                     letter: 1 + the last one's index, */
+    unsigned char before[DCS_REV_MEMBERS]; /* 1 + the one set before it */
+    bool out_full;            /* a member found no room in out */
     struct rev_env *env;      /* Env's string entries, in order (two
                                  fields read them: cut and looked up once) */
     size_t n_env;
@@ -123,6 +131,11 @@ json_t *dcs_cs(struct fwd *f);                      /* TaskTemplate.ContainerSpe
 json_t *dcs_task(struct fwd *f);                    /* TaskTemplate */
 const json_t *dcs_rev_cs(const struct rev *r);
 const json_t *dcs_kept(const struct rev *r, const char *field);
+/* Set member key to value (stolen; NULL sets nothing, as json_object_set_new).
+ * key outlives r: a row's api or a literal. */
+void dcs_rev_set(struct rev *r, const char *key, json_t *value);
+/* Member key's value (borrowed), or NULL. */
+json_t *dcs_rev_get(const struct rev *r, const char *key);
 /* r->env from the ContainerSpec and the dcswarm.link-env label; free(r->env)
  * after.  DCS_ERR only out of memory. */
 int dcs_rev_env_load(struct rev *r);

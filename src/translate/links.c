@@ -529,7 +529,7 @@ int dcs_fwd_links(struct fwd *f, const json_t *v, struct dcs_error *err)
 void dcs_rev_links(struct rev *r, const char *field)
 {
     json_t *out = json_array(), *l;
-    const json_t *from = json_object_get(r->out, "resource_uri");
+    const json_t *from = dcs_rev_get(r, "resource_uri");
     size_t i;
     char buf[256];
 
@@ -539,7 +539,7 @@ void dcs_rev_links(struct rev *r, const char *field)
                                              link_alias(l, buf, sizeof(buf)),
                                              "to_service",
                                              json_object_get(l, "to_service")));
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }
 
 /* {"Target": target} (consumed), or NULL without a target. */

@@ -242,11 +242,11 @@ void dcs_rev_bindings(struct rev *r, const char *field)
             same = false;
     json_decref(own);
     if (kept && same) {
-        json_object_set(r->out, field, (json_t *)kept);
+        dcs_rev_set(r, field, json_incref((json_t *)kept));
         return;
     }
     out = json_array();
     json_array_foreach(mounts, i, m)
         json_array_append_new(out, binding_from_mount(m));
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }

@@ -211,5 +211,5 @@ void dcs_rev_ports(struct rev *r, const char *field)
         if (!json_is_true(json_array_get(used, j)))
             json_array_append_new(out, dc_port(r, s));
     json_decref(used);
-    json_object_set_new(r->out, field, out);
+    dcs_rev_set(r, field, out);
 }

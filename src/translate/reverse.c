@@ -30,13 +30,13 @@ static void set_resource_uri(struct rev *r, const char *uuid)
     char uri[512];
 
     if (!uuid) {
-        json_object_set_new(r->out, "resource_uri", json_null());
+        dcs_rev_set(r, "resource_uri", json_null());
         return;
     }
     snprintf(uri, sizeof(uri), "%s%s%sservice/%s/",
              c->api_prefix ? c->api_prefix : "/api/app/v1/",
              c->namespace_ ? c->namespace_ : "", c->namespace_ ? "/" : "", uuid);
-    json_object_set_new(r->out, "resource_uri", json_string(uri));
+    dcs_rev_set(r, "resource_uri", json_string(uri));
 }
 
 static const json_t *lifecycle_get(const json_t *lc, const char *key)
@@ -44,16 +44,15 @@ static const json_t *lifecycle_get(const json_t *lc, const char *key)
     return json_object_get(lc, key);
 }
 
-static void set_datetime(json_t *out, const char *field, const json_t *lc,
-                         const char *key)
+static void set_datetime(struct rev *r, const char *field, const json_t *lc, const char *key)
 {
     const char *v = json_string_value(lifecycle_get(lc, key));
     char buf[DCS_DATETIME_LEN];
 
     if (v && dcs_datetime_from_engine(v, buf))
-        json_object_set_new(out, field, json_string(buf));
+        dcs_rev_set(r, field, json_string(buf));
     else
-        json_object_set_new(out, field, json_null());
+        dcs_rev_set(r, field, json_null());
 }
 
 /* Task counts: current = not shut down; running; stopped = exited. */
@@ -134,23 +133,23 @@ static void set_containers(struct rev *r)
                  r->ctx->namespace_ ? "/" : "", uuid);
         json_array_append_new(list, json_string(uri));
     }
-    json_object_set_new(r->out, "containers", list);
+    dcs_rev_set(r, "containers", list);
 }
 
 static void set_public_dns(struct rev *r)
 {
-    const char *name = json_string_value(json_object_get(r->out, "name"));
+    const char *name = json_string_value(dcs_rev_get(r, "name"));
     const char *dom = r->ctx->public_domain;
     char dns[512];
 
     if (!dom || !name) {
-        json_object_set_new(r->out, "public_dns", json_null());
+        dcs_rev_set(r, "public_dns", json_null());
         return;
     }
     snprintf(dns, sizeof(dns), "%s.%s%ssvc.%s", name,
              r->ctx->namespace_ ? r->ctx->namespace_ : "",
              r->ctx->namespace_ ? "." : "", dom);
-    json_object_set_new(r->out, "public_dns", json_string(dns));
+    dcs_rev_set(r, "public_dns", json_string(dns));
 }
 
 /* Well-known names for the ports people publish most. */
@@ -169,12 +168,12 @@ static const char *port_name(long long port)
 
 static void decorate_ports(struct rev *r)
 {
-    const char *dns = json_string_value(json_object_get(r->out, "public_dns"));
+    const char *dns = json_string_value(dcs_rev_get(r, "public_dns"));
     json_t *p;
     size_t i;
     char uri[600];
 
-    json_array_foreach(json_object_get(r->out, "container_ports"), i, p) {
+    json_array_foreach(dcs_rev_get(r, "container_ports"), i, p) {
         long long inner = json_integer_value(json_object_get(p, "inner_port"));
         const json_t *outer = json_object_get(p, "outer_port");
         const char *name = port_name(inner);
@@ -203,13 +202,13 @@ static json_t *envvar_new(const char *key, size_t klen, const char *value, json_
     return e;
 }
 
-static void set_calculated_envvars(struct rev *r)
+static json_t *calculated_envvars(const struct rev *r)
 {
     json_t *out = json_array(), *e, *v, *user = json_string_nocheck("user"),
            *tutum = json_string_nocheck("tutum");
     size_t i;
 
-    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e) {
+    json_array_foreach(dcs_rev_get(r, "container_envvars"), i, e) {
         v = json_object();
         json_object_set_nocheck(v, "key", json_object_get(e, "key"));
         json_object_set_nocheck(v, "value", json_object_get(e, "value"));
@@ -222,7 +221,7 @@ static void set_calculated_envvars(struct rev *r)
                                                   r->env[i].value, tutum));
     json_decref(user);
     json_decref(tutum);
-    json_object_set_new(r->out, "calculated_envvars", out);
+    return out;
 }
 
 /* dcs_reverse_write: the two largest members, as text (some eighty
@@ -321,15 +320,14 @@ static void put_envvar(struct rev_views *t, size_t at, const json_t *key, const 
     }
 }
 
-/* calculated_envvars as set_calculated_envvars makes it, as text. */
-static void write_calculated_envvars(struct rev *r)
+/* calculated_envvars as calculated_envvars() makes it, as text. */
+static void write_calculated_envvars(const struct rev *r, struct rev_views *t)
 {
-    struct rev_views *t = r->views;
     const json_t *e;
     size_t i, n = 0;
 
     dcs_strbuf_append(&t->calculated, "[", 1);
-    json_array_foreach(json_object_get(r->out, "container_envvars"), i, e)
+    json_array_foreach(dcs_rev_get(r, "container_envvars"), i, e)
         put_envvar(t, n++, json_object_get(e, "key"), json_object_get(e, "value"), NULL, 0,
                    NULL, "user");
     for (i = 0; i < r->n_env; i++)
@@ -341,117 +339,141 @@ static void write_calculated_envvars(struct rev *r)
     dcs_strbuf_append(&t->calculated, "]", 1);
 }
 
-/* link_variables and calculated_envvars: values in r->out, or text. */
-static void set_env_views(struct rev *r)
-{
-    const char *name = json_string_value(json_object_get(r->out, "name"));
-
-    if (r->views) {
-        if (name)
-            dcs_link_variables_write(&r->views->links, name, r->out, r->views->indent, 1,
-                                     r->views->base);
-        else
-            dcs_strbuf_append(&r->views->links, "{}", 2);
-        write_calculated_envvars(r);
-        return;
-    }
-    /* A spec without a name (a PATCH body's fragment) has no link name. */
-    json_object_set_new(r->out, "link_variables",
-                        name ? dcs_link_variables(name, r->out) : json_object());
-    set_calculated_envvars(r);
-}
-
 static void set_readonly(struct rev *r, const json_t *lc)
 {
     struct counts c = count_tasks(r->ctx->tasks);
 
-    json_object_set_new(r->out, "state", json_string(compute_state(r, lc, &c)));
-    json_object_set_new(r->out, "synchronized", json_true());
-    json_object_set_new(r->out, "current_num_containers", json_integer(c.current));
-    json_object_set_new(r->out, "running_num_containers", json_integer(c.running));
-    json_object_set_new(r->out, "stopped_num_containers", json_integer(c.stopped));
-    set_datetime(r->out, "deployed_datetime", lc, "deployed");
-    set_datetime(r->out, "started_datetime", lc, "started");
-    set_datetime(r->out, "stopped_datetime", lc, "stopped");
-    set_datetime(r->out, "destroyed_datetime", lc, "destroyed");
-    json_object_set(r->out, "stack", r->ctx->stack_uri ? (json_t *)r->ctx->stack_uri
-                                                       : json_null());
+    dcs_rev_set(r, "state", json_string(compute_state(r, lc, &c)));
+    dcs_rev_set(r, "synchronized", json_true());
+    dcs_rev_set(r, "current_num_containers", json_integer(c.current));
+    dcs_rev_set(r, "running_num_containers", json_integer(c.running));
+    dcs_rev_set(r, "stopped_num_containers", json_integer(c.stopped));
+    set_datetime(r, "deployed_datetime", lc, "deployed");
+    set_datetime(r, "started_datetime", lc, "started");
+    set_datetime(r, "stopped_datetime", lc, "stopped");
+    set_datetime(r, "destroyed_datetime", lc, "destroyed");
+    dcs_rev_set(r, "stack", json_incref(r->ctx->stack_uri ? (json_t *)r->ctx->stack_uri
+                                                       : json_null()));
     set_containers(r);
     set_public_dns(r);
     decorate_ports(r);
-    json_object_set_new(r->out, "linked_from_service", json_array());
-    set_env_views(r);
+    dcs_rev_set(r, "linked_from_service", json_array());
 }
 
-static json_t *reverse_build(const json_t *engine_service, const struct dcs_reverse_ctx *ctx,
-                             struct rev_views *views, struct dcs_error *err)
+/* r->out: every member but link_variables and calculated_envvars, made from
+ * what the others hold.  rev_release(r) after, whatever the outcome. */
+static int reverse_build(struct rev *r, const json_t *engine_service,
+                         const struct dcs_reverse_ctx *ctx, struct dcs_error *err)
 {
     const json_t *spec = json_object_get(engine_service, "Spec");
     const json_t *labels = json_object_get(spec, "Labels");
-    const struct dcs_field *row;
+    const json_t *uuid = json_object_get(labels, DCS_LABEL_UUID);
     json_t *lc;
-    struct rev r = {0};
 
-    if (!json_is_object(spec)) {
-        dcs_error_set(err, "Spec", "expected an Engine service with a Spec");
-        return NULL;
-    }
-    r.service = engine_service;
-    r.spec = spec;
-    r.ctx = ctx;
-    r.views = views;
-    r.kept = ctx->kept ? json_incref((json_t *)ctx->kept)
-                       : parse_label(labels, DCS_LABEL_SPEC, json_object());
-    r.injected = ctx->injected ? json_incref((json_t *)ctx->injected)
-                               : parse_label(labels, DCS_LABEL_LINKENV, json_array());
-    if (dcs_rev_env_load(&r) != DCS_OK) {
-        json_decref((json_t *)r.kept);
-        json_decref((json_t *)r.injected);
-        dcs_error_status(err, 500, NULL, "out of memory");
-        return NULL;
-    }
+    if (!json_is_object(spec))
+        return dcs_error_set(err, "Spec", "expected an Engine service with a Spec");
+    r->service = engine_service;
+    r->spec = spec;
+    r->ctx = ctx;
+    r->kept = ctx->kept ? json_incref((json_t *)ctx->kept)
+                        : parse_label(labels, DCS_LABEL_SPEC, json_object());
+    r->injected = ctx->injected ? json_incref((json_t *)ctx->injected)
+                                : parse_label(labels, DCS_LABEL_LINKENV, json_array());
+    if (dcs_rev_env_load(r) != DCS_OK)
+        return dcs_error_status(err, 500, NULL, "out of memory");
     lc = parse_label(labels, DCS_LABEL_LIFECYCLE, json_object());
-    r.out = json_object();
-    json_object_set(r.out, "uuid", json_object_get(labels, DCS_LABEL_UUID)
-                                   ? json_object_get(labels, DCS_LABEL_UUID) : json_null());
-    set_resource_uri(&r, json_string_value(json_object_get(labels, DCS_LABEL_UUID)));
-    for (row = dcs_fields; row->api; row++)
-        row->rev(&r, row->api);
-    set_readonly(&r, lc);
-    free(r.env);
-    json_decref((json_t *)r.kept);
-    json_decref((json_t *)r.injected);
+    dcs_rev_set(r, "uuid", json_incref(uuid ? (json_t *)uuid : json_null()));
+    set_resource_uri(r, json_string_value(uuid));
+    for (const struct dcs_field *row = dcs_fields; row->api; row++)
+        row->rev(r, row->api);
+    set_readonly(r, lc);
     json_decref(lc);
-    return r.out;
+    if (r->out_full)
+        return dcs_error_status(err, 500, NULL, "a service object of more than %d fields",
+                                DCS_REV_MEMBERS);
+    return DCS_OK;
+}
+
+static void rev_release(struct rev *r)
+{
+    for (size_t i = 0; i < r->n_out; i++)
+        json_decref((json_t *)r->out[i].value);
+    free(r->env);
+    json_decref((json_t *)r->kept);
+    json_decref((json_t *)r->injected);
 }
 
 json_t *dcs_reverse(const json_t *engine_service,
                     const struct dcs_reverse_ctx *ctx, struct dcs_error *err)
 {
-    return reverse_build(engine_service, ctx, NULL, err);
+    struct dcs_json_member m[DCS_REV_MEMBERS];
+    struct rev r = {.out = m};
+    json_t *obj = NULL;
+    const char *name;
+
+    if (reverse_build(&r, engine_service, ctx, err) == DCS_OK && !(obj = json_object())) {
+        dcs_error_status(err, 500, NULL, "out of memory");
+    } else if (obj) {
+        for (size_t i = 0; i < r.n_out; i++)
+            json_object_set_nocheck(obj, m[i].key, (json_t *)m[i].value);
+        name = json_string_value(json_object_get(obj, "name"));
+        /* A spec without a name (a PATCH body's fragment) has no link name. */
+        json_object_set_new(obj, "link_variables",
+                            name ? dcs_link_variables(name, obj) : json_object());
+        json_object_set_new(obj, "calculated_envvars", calculated_envvars(&r));
+    }
+    rev_release(&r);
+    return obj;
 }
 
+/* What link_variables is made of (dcs_link_variables' target): the
+ * members of r->out that link_vars reads, borrowed.  dcs_reverse gives it
+ * the whole object; test_roundtrip holds the two to the same result. */
+static json_t *link_target(const struct rev *r)
+{
+    static const char *const reads[] = {"name", "hostname", "deployment_strategy",
+                                        "target_num_containers", "container_ports",
+                                        "container_envvars"};
+    json_t *t = json_object();
+
+    for (size_t i = 0; t && i < sizeof(reads) / sizeof(reads[0]); i++)
+        json_object_set_nocheck(t, reads[i], dcs_rev_get(r, reads[i]));
+    return t;
+}
+
+/* The object as text: its members as they are, and the two largest, some
+ * eighty variables a service, written where they are made. */
 int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
                       const struct dcs_reverse_ctx *ctx, int indent, int base,
                       struct dcs_error *err)
 {
+    struct dcs_json_member m[DCS_REV_MEMBERS + 2];
+    struct rev r = {.out = m};
     struct rev_views views;
-    json_t *obj;
-    struct dcs_json_raw raw[2];
-    int rc = DCS_ERR;
+    const char *name;
+    json_t *target = NULL;
+    int rc;
 
     views_init(&views, indent, base);
-    obj = reverse_build(engine_service, ctx, &views, err);
-    raw[0] = (struct dcs_json_raw){"calculated_envvars", views.calculated.data,
-                                   views.calculated.len};
-    raw[1] = (struct dcs_json_raw){"link_variables", views.links.data, views.links.len};
-    if (obj && !views.calculated.failed && !views.links.failed) {
-        dcs_json_write_with(b, obj, raw, 2, indent, base);
-        rc = DCS_OK;
-    } else if (obj) {
-        dcs_error_status(err, 500, NULL, "out of memory");
+    rc = reverse_build(&r, engine_service, ctx, err);
+    name = json_string_value(dcs_rev_get(&r, "name"));
+    if (rc == DCS_OK && name && (target = link_target(&r)))
+        dcs_link_variables_write(&views.links, name, target, indent, 1, base);
+    else if (rc == DCS_OK)
+        dcs_strbuf_append(&views.links, "{}", 2);
+    if (rc == DCS_OK)
+        write_calculated_envvars(&r, &views);
+    if (rc == DCS_OK && (views.calculated.failed || views.links.failed || (name && !target)))
+        rc = dcs_error_status(err, 500, NULL, "out of memory");
+    if (rc == DCS_OK) {
+        m[r.n_out] = (struct dcs_json_member){"calculated_envvars", NULL,
+                                              views.calculated.data, views.calculated.len};
+        m[r.n_out + 1] = (struct dcs_json_member){"link_variables", NULL, views.links.data,
+                                                  views.links.len};
+        dcs_json_write_members(b, m, r.n_out + 2, indent, base);
     }
-    json_decref(obj);
+    json_decref(target);
+    rev_release(&r);
     dcs_strbuf_release(&views.calculated);
     dcs_strbuf_release(&views.links);
     return rc;

@@ -207,20 +207,15 @@ static void write_integer(struct dcs_strbuf *b, json_int_t v)
     dcs_strbuf_append(b, p, (size_t)(num + sizeof(num) - p));
 }
 
-struct member {
-    const char *key;
-    json_t *value;
-    const struct dcs_json_raw *raw; /* written already, instead of value */
-};
-
 static int member_cmp(const void *a, const void *b)
 {
-    return strcmp(((const struct member *)a)->key, ((const struct member *)b)->key);
+    return strcmp(((const struct dcs_json_member *)a)->key,
+                  ((const struct dcs_json_member *)b)->key);
 }
 
 /* Most objects are small: insertion sort beats qsort's calls there.  Keys
  * are unique, so any sort gives the same order. */
-static void sort_members(struct member *m, size_t n)
+static void sort_members(struct dcs_json_member *m, size_t n)
 {
     size_t sorted = 1;
 
@@ -237,7 +232,7 @@ static void sort_members(struct member *m, size_t n)
      * member's place found by halving, the rest moved up at once, without
      * qsort's call per comparison (a third of its cost measured there). */
     for (size_t i = sorted; i < n; i++) {
-        struct member t = m[i];
+        struct dcs_json_member t = m[i];
         size_t lo = 0, hi = i, mid;
         while (lo < hi) {
             mid = lo + (hi - lo) / 2;
@@ -261,7 +256,7 @@ static void write_value(struct dcs_strbuf *b, const json_t *v, const struct styl
 
 /* Keys as C strings, as jansson's own dumper takes them: the keys dcswarm
  * writes come from C strings and hold no NUL. */
-static void write_members(struct dcs_strbuf *b, const struct member *m, size_t n,
+static void write_members(struct dcs_strbuf *b, const struct dcs_json_member *m, size_t n,
                           const struct style *st, int depth)
 {
     for (size_t i = 0; i < n; i++) {
@@ -274,52 +269,46 @@ static void write_members(struct dcs_strbuf *b, const struct member *m, size_t n
             PUT(b, ": ");
         else
             put_char(b, ':');
-        if (m[i].raw)
-            dcs_strbuf_append(b, m[i].raw->text, m[i].raw->len);
+        if (m[i].text)
+            dcs_strbuf_append(b, m[i].text, m[i].len);
         else
             write_value(b, m[i].value, st, depth + 1);
     }
 }
 
-/* Object v, and the members of raw[0..n_raw) among its own. */
-static void write_object_with(struct dcs_strbuf *b, const json_t *v,
-                              const struct dcs_json_raw *raw, size_t n_raw,
-                              const struct style *st, int depth)
+static void write_sorted(struct dcs_strbuf *b, struct dcs_json_member *m, size_t n,
+                         const struct style *st, int depth)
 {
-    size_t n = json_object_size(v) + n_raw, i = 0;
-    struct member stack_members[32], *m = stack_members;
-    void *it;
-
     if (n == 0) {
         PUT(b, "{}");
         return;
     }
-    if (n > 32 && !(m = malloc(n * sizeof(*m)))) {
-        b->failed = 1;
-        return;
-    }
-    for (it = json_object_iter((json_t *)v); it && i < n;
-         it = json_object_iter_next((json_t *)v, it)) {
-        m[i].key = json_object_iter_key(it);
-        m[i].raw = NULL;
-        m[i++].value = json_object_iter_value(it);
-    }
-    for (size_t k = 0; k < n_raw && i < n; k++)
-        m[i++] = (struct member){raw[k].key, NULL, &raw[k]};
-    sort_members(m, i);
+    sort_members(m, n);
     put_char(b, '{');
-    write_members(b, m, i, st, depth);
+    write_members(b, m, n, st, depth);
     if (st->indent)
         newline(b, st->indent, depth, st->base);
     put_char(b, '}');
-    if (m != stack_members)
-        free(m);
 }
 
 static void write_object(struct dcs_strbuf *b, const json_t *v, const struct style *st,
                          int depth)
 {
-    write_object_with(b, v, NULL, 0, st, depth);
+    size_t n = json_object_size(v), i = 0;
+    struct dcs_json_member stack_members[32], *m = stack_members;
+    void *it;
+
+    if (n > 32 && !(m = malloc(n * sizeof(*m)))) {
+        b->failed = 1;
+        return;
+    }
+    for (it = json_object_iter((json_t *)v); it && i < n;
+         it = json_object_iter_next((json_t *)v, it))
+        m[i++] = (struct dcs_json_member){json_object_iter_key(it),
+                                          json_object_iter_value(it), NULL, 0};
+    write_sorted(b, m, i, st, depth);
+    if (m != stack_members)
+        free(m);
 }
 
 static void write_array(struct dcs_strbuf *b, const json_t *v, const struct style *st,
@@ -396,12 +385,12 @@ void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base)
     write_value(b, v, &st, 0);
 }
 
-void dcs_json_write_with(struct dcs_strbuf *b, const json_t *v, const struct dcs_json_raw *raw,
-                         size_t n_raw, int indent, int base)
+void dcs_json_write_members(struct dcs_strbuf *b, struct dcs_json_member *m, size_t n,
+                            int indent, int base)
 {
     struct style st = {indent, base};
 
-    write_object_with(b, v, raw, n_raw, &st, 0);
+    write_sorted(b, m, n, &st, 0);
 }
 
 void dcs_json_newline(struct dcs_strbuf *b, int indent, int depth, int base)

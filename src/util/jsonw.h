@@ -39,18 +39,20 @@ void dcs_json_add_unique(json_t *list, const char *s);
  * first shifted right by `base` spaces (v sits that deep in a document). */
 void dcs_json_write(struct dcs_strbuf *b, const json_t *v, int indent, int base);
 
-/* A member written already (its value as dcs_json_write would write it at
- * depth 1: the member of an object written at depth 0). */
-struct dcs_json_raw {
+/* A member of an object: its value, or (text not NULL) that value written
+ * already, as dcs_json_write writes a member's value at depth 1 (the
+ * member of an object written at depth 0). */
+struct dcs_json_member {
     const char *key;
+    const json_t *value;
     const char *text;
     size_t len;
 };
 
-/* Object v as dcs_json_write writes it, with the members of raw[0..n_raw)
- * (keys v does not have) in their place among its own. */
-void dcs_json_write_with(struct dcs_strbuf *b, const json_t *v, const struct dcs_json_raw *raw,
-                         size_t n_raw, int indent, int base);
+/* The object of members m[0..n) (each key once) as dcs_json_write writes
+ * an object, keys in order: m is sorted in place. */
+void dcs_json_write_members(struct dcs_strbuf *b, struct dcs_json_member *m, size_t n,
+                            int indent, int base);
 
 /* The line break and indentation dcs_json_write puts before a line at
  * `depth` (nothing when compact, indent 0). */

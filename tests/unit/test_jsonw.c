@@ -2,7 +2,8 @@
  * dcs_json_write gives the bytes json_dumps gives with JSON_SORT_KEYS
  * (indented and compact), on random documents whose objects have from 0 to
  * 300 members: each way of sorting members (in order already, up to 128,
- * more) is taken; and dcs_json_write_with puts raw members where they go.
+ * more) is taken; and dcs_json_write_members puts members given as text
+ * where they go among those given as values.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,7 +98,10 @@ static void test_raw_members(void **state)
         json_t *v = random_object(0), *whole = json_deep_copy(v);
         json_t *r1 = random_value(1), *r2 = random_value(1);
         struct dcs_strbuf t1 = {0}, t2 = {0}, got = {0}, want = {0};
-        struct dcs_json_raw raw[2];
+        struct dcs_json_member m[320];
+        size_t n = 0;
+        const char *key;
+        json_t *value;
 
         json_object_del(v, "zz_raw");
         json_object_del(v, "aa_raw");
@@ -108,9 +112,11 @@ static void test_raw_members(void **state)
         /* A member's value sits at depth 1: written at base indent. */
         dcs_json_write(&t1, r1, 2, 2);
         dcs_json_write(&t2, r2, 2, 2);
-        raw[0] = (struct dcs_json_raw){"zz_raw", t1.data, t1.len};
-        raw[1] = (struct dcs_json_raw){"aa_raw", t2.data, t2.len};
-        dcs_json_write_with(&got, v, raw, 2, 2, 0);
+        json_object_foreach(v, key, value)
+            m[n++] = (struct dcs_json_member){key, value, NULL, 0};
+        m[n++] = (struct dcs_json_member){"zz_raw", NULL, t1.data, t1.len};
+        m[n++] = (struct dcs_json_member){"aa_raw", NULL, t2.data, t2.len};
+        dcs_json_write_members(&got, m, n, 2, 0);
         dcs_json_write(&want, whole, 2, 0);
         assert_string_equal(got.data, want.data);
         dcs_strbuf_release(&t1);

@@ -217,6 +217,40 @@ static void test_link_env_injected_and_not_user(void **state)
     json_decref(entries);
 }
 
+/* r->out: a key set again keeps its place and takes the new value (as a
+ * jansson object would); keys of one first letter are told apart; NULL
+ * sets nothing; past DCS_REV_MEMBERS the build is marked, nothing lost. */
+static void test_members_set_get(void **state)
+{
+    struct dcs_json_member m[DCS_REV_MEMBERS];
+    struct rev r = {.out = m};
+    static char keys[DCS_REV_MEMBERS + 1][8];
+
+    (void)state;
+    dcs_rev_set(&r, "cpu_shares", json_integer(1));
+    dcs_rev_set(&r, "command", json_string("a"));
+    dcs_rev_set(&r, "cap_add", json_array());
+    dcs_rev_set(&r, "command", json_string("b"));
+    dcs_rev_set(&r, "name", NULL);
+    assert_int_equal(r.n_out, 3);
+    assert_string_equal(m[1].key, "command");
+    assert_string_equal(json_string_value(m[1].value), "b");
+    assert_int_equal(json_integer_value(dcs_rev_get(&r, "cpu_shares")), 1);
+    assert_true(json_is_array(dcs_rev_get(&r, "cap_add")));
+    assert_null(dcs_rev_get(&r, "cap_drop"));
+    assert_null(dcs_rev_get(&r, "name"));
+    for (int i = 3; i <= DCS_REV_MEMBERS; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+        dcs_rev_set(&r, keys[i], json_integer(i));
+    }
+    assert_int_equal(r.n_out, DCS_REV_MEMBERS);
+    assert_true(r.out_full);
+    assert_int_equal(json_integer_value(dcs_rev_get(&r, "k127")), 127);
+    assert_null(dcs_rev_get(&r, "k128"));
+    for (size_t i = 0; i < r.n_out; i++)
+        json_decref((json_t *)m[i].value);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_fragment_without_name),
         cmocka_unit_test(test_link_variables),
         cmocka_unit_test(test_link_env_injected_and_not_user),
+        cmocka_unit_test(test_members_set_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
