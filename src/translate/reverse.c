@@ -224,40 +224,57 @@ static json_t *calculated_envvars(const struct rev *r)
     return out;
 }
 
+/* Text around an entry's key and value, e.g. ",\n<spaces>\"value\": ". */
+struct rev_piece {
+    char s[64];
+    size_t len;
+};
+
 /* dcs_reverse_write: the two largest members, as text (some eighty
  * variables a service, each a string or an object of three). */
 struct rev_views {
     struct dcs_strbuf calculated, links;
     int indent, base;
-    /* What an entry of calculated_envvars is made of around its key and
-     * value, for this indentation: ",\n<sp>{\n<sp>\"key\": ". */
-    char open[80], key[80], origin_user[80], origin_tutum[80], value[80], close[80];
+    /* What an entry of calculated_envvars is made of, for this indentation. */
+    struct rev_piece open, key, origin_user, origin_tutum, value, close;
     bool pieces;  /* made (indentation of at most 40 spaces) */
 };
 
+/* head, a line break and n spaces when indented, tail. */
+static void piece(struct rev_piece *p, const char *head, int indent, int n, const char *tail)
+{
+    size_t h = strlen(head), t = strlen(tail);
+
+    memcpy(p->s, head, h);
+    if (indent) {
+        p->s[h++] = '\n';
+        memset(p->s + h, ' ', (size_t)n);
+        h += (size_t)n;
+    }
+    memcpy(p->s + h, tail, t + 1);
+    p->len = h + t;
+}
+
 static void views_init(struct rev_views *t, int indent, int base)
 {
-    char in2[40], in3[40];
     int n2 = indent ? 2 * indent + base : 0, n3 = indent ? 3 * indent + base : 0;
-    const char *nl = indent ? "\n" : "", *sep = indent ? ": " : ":";
+    bool in = indent != 0;
 
     *t = (struct rev_views){.indent = indent, .base = base, .pieces = n3 <= 40};
     if (!t->pieces)
         return;
-    snprintf(in2, sizeof(in2), "%s%*s", nl, n2, "");
-    snprintf(in3, sizeof(in3), "%s%*s", nl, n3, "");
-    snprintf(t->open, sizeof(t->open), "%s{", in2);
-    snprintf(t->key, sizeof(t->key), "%s\"key\"%s", in3, sep);
-    snprintf(t->origin_user, sizeof(t->origin_user), ",%s\"origin\"%s\"user\"", in3, sep);
-    snprintf(t->origin_tutum, sizeof(t->origin_tutum), ",%s\"origin\"%s\"tutum\"", in3,
-             sep);
-    snprintf(t->value, sizeof(t->value), ",%s\"value\"%s", in3, sep);
-    snprintf(t->close, sizeof(t->close), "%s}", in2);
+    piece(&t->open, "", indent, n2, "{");
+    piece(&t->key, "", indent, n3, in ? "\"key\": " : "\"key\":");
+    piece(&t->origin_user, ",", indent, n3, in ? "\"origin\": \"user\"" : "\"origin\":\"user\"");
+    piece(&t->origin_tutum, ",", indent, n3,
+          in ? "\"origin\": \"tutum\"" : "\"origin\":\"tutum\"");
+    piece(&t->value, ",", indent, n3, in ? "\"value\": " : "\"value\":");
+    piece(&t->close, "", indent, n2, "}");
 }
 
-static void put(struct dcs_strbuf *b, const char *s)
+static void put(struct dcs_strbuf *b, const struct rev_piece *p)
 {
-    dcs_strbuf_append(b, s, strlen(s));
+    dcs_strbuf_append(b, p->s, p->len);
 }
 
 /* One member of an entry of calculated_envvars: `v`, or else s[0..n). */
@@ -292,17 +309,17 @@ static void put_envvar(struct rev_views *t, size_t at, const json_t *key, const 
         dcs_json_newline(b, t->indent, 2, t->base);
         dcs_strbuf_append(b, "{", 1);
     } else {
-        put(b, t->open);
+        put(b, &t->open);
     }
     if (t->pieces && (!key || json_is_string(key)) && (!value || json_is_string(value)) &&
         (key || k) && (value || val)) {
-        put(b, t->key);
+        put(b, &t->key);
         if (key)
             dcs_json_write_string(b, json_string_value(key), json_string_length(key));
         else
             dcs_json_write_string(b, k, klen);
-        put(b, user ? t->origin_user : t->origin_tutum);
-        put(b, t->value);
+        put(b, user ? &t->origin_user : &t->origin_tutum);
+        put(b, &t->value);
         if (value)
             dcs_json_write_string(b, json_string_value(value), json_string_length(value));
         else
@@ -316,7 +333,7 @@ static void put_envvar(struct rev_views *t, size_t at, const json_t *key, const 
         dcs_json_newline(b, t->indent, 2, t->base);
         dcs_strbuf_append(b, "}", 1);
     } else {
-        put(b, t->close);
+        put(b, &t->close);
     }
 }
 
