@@ -316,21 +316,14 @@ static int render_cloud(const json_t *spec, const json_t *service, struct dcs_st
                         struct dcs_strbuf *extra, void *ctx, struct dcs_error *err)
 {
     json_t *svc = json_pack("{s:O}", "Spec", spec);
-    const json_t *env = json_object_get(json_object_get(spec, "Labels"), DCS_LABEL_LINKENV);
-    /* The labels dcs_reverse reads were written here a moment ago: the
-     * service they were made from, and the compact reader for the other. */
-    json_t *injected = env ? dcs_json_read_compact(json_string_value(env),
-                                                   json_string_length(env)) : NULL;
     struct dcs_reverse_ctx rev = *(const struct dcs_reverse_ctx *)ctx;
-
-    (void)extra;
     int rc;
 
+    (void)extra;
+    /* The dcswarm.spec label was made here a moment ago from service. */
     rev.kept = json_is_object(service) ? service : NULL;
-    rev.injected = json_is_array(injected) ? injected : NULL;
     rc = svc ? dcs_reverse_write(text, svc, &rev, 2, 4, err)
              : dcs_error_status(err, 500, NULL, "out of memory");
-    json_decref(injected);
     json_decref(svc);
     return rc;
 }
@@ -374,7 +367,7 @@ static int write_whole(const struct translate_args *a, const json_t *entries,
                           dcs_compose_tail_new(), err};
     struct check_ctx check = {entries, &a->in.opts};
     struct dcs_reverse_ctx rev = {"/api/app/v1/", a->in.opts.namespace_, NULL, NULL, NULL,
-                                  NULL, NULL};
+                                  NULL};
     char net[256];
     struct dcs_each_text how = {.lines_source = print_now ? a->in.file : NULL,
                                 .emit = cloud ? emit_cloud : emit_compose, .ctx = &w,

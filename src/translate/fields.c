@@ -463,23 +463,73 @@ static bool env_injected(const struct env_name *inj, size_t n, const char *key, 
     return false;
 }
 
-int dcs_rev_env_load(struct rev *r)
+/* The names of a link-env label as dcswarm writes it, ["A","B"] with no
+ * escape, pointed at in place (into out, if not NULL); -1 if it reads
+ * otherwise. */
+static long plain_names(const char *s, struct env_name *out)
+{
+    long n = 0;
+    const char *q;
+
+    if (*s++ != '[')
+        return -1;
+    if (*s == ']')
+        return s[1] ? -1 : 0;
+    for (;;) {
+        if (*s++ != '"' || !(q = strpbrk(s, "\"\\")) || *q == '\\')
+            return -1;
+        if (out)
+            out[n] = (struct env_name){s, (size_t)(q - s)};
+        n++;
+        s = q + 1;
+        if (*s == ']')
+            return s[1] ? -1 : n;
+        if (*s++ != ',')
+            return -1;
+    }
+}
+
+/* The label's names: in place, or from the label parsed (r->injected). */
+static struct env_name *label_names(struct rev *r, const char *label, size_t *n)
+{
+    long plain = label ? plain_names(label, NULL) : 0;
+    bool parse = plain < 0;
+    struct env_name *names;
+    const json_t *v;
+    size_t i;
+
+    if (parse) {
+        r->injected = json_loads(label, 0, NULL);
+        plain = (long)json_array_size(r->injected);
+    }
+    *n = 0;
+    if (!(names = malloc(((size_t)plain + 1) * sizeof(*names))))
+        return NULL;
+    if (!parse) {
+        *n = label ? (size_t)plain_names(label, names) : 0;
+        return names;
+    }
+    json_array_foreach(r->injected, i, v)
+        if (json_is_string(v))
+            names[(*n)++] = (struct env_name){json_string_value(v), json_string_length(v)};
+    return names;
+}
+
+int dcs_rev_env_load(struct rev *r, const char *link_env)
 {
     const json_t *env = json_object_get(dcs_rev_cs(r), "Env"), *v;
-    size_t n = json_array_size(env), n_inj = 0, i, hint = 0;
+    size_t n = json_array_size(env), n_inj, i, hint = 0;
     struct env_name *inj;
 
-    r->env = NULL;
     r->n_env = 0;
     if (!n)
         return DCS_OK;
-    r->env = malloc(n * sizeof(*r->env) + json_array_size(r->injected) * sizeof(*inj));
-    if (!r->env)
+    inj = label_names(r, link_env, &n_inj);
+    r->env = malloc(n * sizeof(*r->env));
+    if (!inj || !r->env) {
+        free(inj);
         return DCS_ERR;
-    inj = (struct env_name *)(r->env + n);
-    json_array_foreach(r->injected, i, v)
-        if (json_is_string(v))
-            inj[n_inj++] = (struct env_name){json_string_value(v), json_string_length(v)};
+    }
     json_array_foreach(env, i, v) {
         const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
         struct rev_env *e = &r->env[r->n_env];
@@ -489,6 +539,7 @@ int dcs_rev_env_load(struct rev *r)
         e->injected = env_injected(inj, n_inj, kv, e->klen, &hint);
         r->n_env++;
     }
+    free(inj);
     return DCS_OK;
 }
 

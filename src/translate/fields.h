@@ -84,7 +84,8 @@ struct rev {
     const json_t *service;    /* the Engine service (ID, Spec, Endpoint...) */
     const json_t *spec;       /* its Spec */
     const json_t *kept;       /* dcswarm.spec label, parsed (object) */
-    const json_t *injected;   /* dcswarm.link-env label, parsed (array) */
+    json_t *injected;         /* dcswarm.link-env label parsed, when it is
+                                 not as dcswarm writes it; else NULL */
     const struct dcs_reverse_ctx *ctx;
     struct dcs_json_member *out; /* the Docker Cloud object being built:
                                     its members, values owned (dcs_rev_set) */
@@ -136,9 +137,10 @@ const json_t *dcs_kept(const struct rev *r, const char *field);
 void dcs_rev_set(struct rev *r, const char *key, json_t *value);
 /* Member key's value (borrowed), or NULL. */
 json_t *dcs_rev_get(const struct rev *r, const char *key);
-/* r->env from the ContainerSpec and the dcswarm.link-env label; free(r->env)
- * after.  DCS_ERR only out of memory. */
-int dcs_rev_env_load(struct rev *r);
+/* r->env from the ContainerSpec and link_env, the dcswarm.link-env label's
+ * text (or NULL: none); free(r->env) and json_decref(r->injected) after.
+ * DCS_ERR only out of memory. */
+int dcs_rev_env_load(struct rev *r, const char *link_env);
 void dcs_fwd_warn(struct fwd *f, const char *field, const char *class_,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const json_t *dcs_peer(const struct fwd *f, const char *ident);

@@ -394,9 +394,8 @@ static int reverse_build(struct rev *r, const json_t *engine_service,
     r->ctx = ctx;
     r->kept = ctx->kept ? json_incref((json_t *)ctx->kept)
                         : parse_label(labels, DCS_LABEL_SPEC, json_object());
-    r->injected = ctx->injected ? json_incref((json_t *)ctx->injected)
-                                : parse_label(labels, DCS_LABEL_LINKENV, json_array());
-    if (dcs_rev_env_load(r) != DCS_OK)
+    if (dcs_rev_env_load(r, json_string_value(json_object_get(labels, DCS_LABEL_LINKENV))) !=
+        DCS_OK)
         return dcs_error_status(err, 500, NULL, "out of memory");
     lc = parse_label(labels, DCS_LABEL_LIFECYCLE, json_object());
     dcs_rev_set(r, "uuid", json_incref(uuid ? (json_t *)uuid : json_null()));
@@ -417,7 +416,7 @@ static void rev_release(struct rev *r)
         json_decref((json_t *)r->out[i].value);
     free(r->env);
     json_decref((json_t *)r->kept);
-    json_decref((json_t *)r->injected);
+    json_decref(r->injected);
 }
 
 json_t *dcs_reverse(const json_t *engine_service,

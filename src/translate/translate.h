@@ -277,11 +277,9 @@ struct dcs_reverse_ctx {
     const char *public_domain; /* for public_dns / endpoint_uri, or NULL */
     const json_t *tasks;       /* the service's tasks (Engine JSON), or NULL */
     const json_t *stack_uri;   /* stack resource URI string, or NULL */
-    /* The dcswarm.spec and dcswarm.link-env labels already read (an
-     * object, an array; borrowed, not changed), or NULL: read from the
-     * labels. */
+    /* The dcswarm.spec label already read (an object; borrowed, not
+     * changed), or NULL: read from the label. */
     const json_t *kept;
-    const json_t *injected;
 };
 
 /* Reverse: an Engine service (the object GET /services/{id} returns, or a

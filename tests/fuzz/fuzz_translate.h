@@ -27,7 +27,7 @@ static inline void fuzz_translate(const char *text, size_t len,
         yaml = dcs_compose_yaml(fwd, opts->stack, &err);
         free(yaml);
         json_array_foreach(json_object_get(fwd, "services"), i, spec) {
-            struct dcs_reverse_ctx rc = {"/api/app/v1/", "fuzz", NULL, NULL, NULL, NULL, NULL};
+            struct dcs_reverse_ctx rc = {"/api/app/v1/", "fuzz", NULL, NULL, NULL, NULL};
             json_t *svc = json_pack("{s:O}", "Spec", spec);
             obj = dcs_reverse(svc, &rc, &err);
             json_decref(obj);

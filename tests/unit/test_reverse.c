@@ -36,7 +36,7 @@ static void test_every_example_attribute_typed(void **state)
 {
     json_t *example = json_load_file(EXAMPLE, 0, NULL), *spec, *eng, *obj, *v;
     struct dcs_reverse_ctx ctx = {"/api/app/v1/", "user_namespace", "dockerapp.io", NULL, NULL,
-                                  NULL, NULL};
+                                  NULL};
     char *text;
     const char *key;
 
@@ -80,7 +80,7 @@ static const char *state_with(const char *svc_json, json_t *tasks, const char *u
 {
     static char out[64];
     json_t *spec = translate_one(svc_json, NULL), *eng, *obj;
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, tasks, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, tasks, NULL, NULL};
 
     eng = json_pack("{s:o}", "Spec", spec);
     if (update)
@@ -179,7 +179,7 @@ static void test_link_variables(void **state)
  * variables (it used to crash -o cloud). */
 static void test_fragment_without_name(void **state)
 {
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL};
     json_t *svc = json_pack("{s:{s:{s:{s:i}}}}", "Spec", "Mode", "Replicated", "Replicas", 3);
     struct dcs_error err;
     json_t *obj;
@@ -201,7 +201,7 @@ static void test_link_env_injected_and_not_user(void **state)
     json_t *entries = dcs_load_services(stack, strlen(stack), &o, NULL, NULL);
     json_t *result = dcs_forward(entries, &o, NULL, NULL, NULL);
     json_t *web = json_array_get(json_object_get(result, "services"), 0);
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL};
     json_t *eng = json_pack("{s:O}", "Spec", web), *obj = dcs_reverse(eng, &ctx, NULL);
     const json_t *env = json_object_get(obj, "container_envvars");
     (void)state;
@@ -215,6 +215,46 @@ static void test_link_env_injected_and_not_user(void **state)
     json_decref(eng);
     json_decref(result);
     json_decref(entries);
+}
+
+/* The link-env label read in place as dcswarm writes it, and any other
+ * spelling of the same JSON read as JSON; a label that is not JSON names
+ * nothing. */
+static void test_link_env_label_spellings(void **state)
+{
+    static const struct {
+        const char *label, *user;  /* the user's variables left */
+    } cases[] = {
+        {"[\"B_C\"]", "A D"},       {"[ \"B_C\" ]", "A D"},
+        {"[\"B\\u005fC\"]", "A D"}, {"[\"A\",\"D\"]", "B_C"},
+        {"[\"D\",\"A\"]", "B_C"},   {"[]", "A B_C D"},
+        {"[\"B_C\"", "A B_C D"},    {"[\"B_C\"]x", "A B_C D"},
+        {"{\"B_C\": 1}", "A B_C D"}, {NULL, "A B_C D"},
+    };
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *eng = json_pack("{s:{s:s, s:{s:{s:s, s:[sss]}}, s:{}}}", "Spec", "Name", "x",
+                                "TaskTemplate", "ContainerSpec", "Image", "busybox", "Env",
+                                "A=1", "B_C=2", "D", "Labels");
+        json_t *obj, *e;
+        char user[64] = "";
+        size_t k;
+        if (cases[i].label)
+            json_object_set_new(json_object_get(json_object_get(eng, "Spec"), "Labels"),
+                                DCS_LABEL_LINKENV, json_string(cases[i].label));
+        obj = dcs_reverse(eng, &ctx, NULL);
+        assert_non_null(obj);
+        json_array_foreach(json_object_get(obj, "container_envvars"), k, e)
+            snprintf(user + strlen(user), sizeof(user) - strlen(user), "%s%s", k ? " " : "",
+                     json_string_value(json_object_get(e, "key")));
+        if (strcmp(user, cases[i].user))
+            fail_msg("label %s: user variables \"%s\", expected \"%s\"", cases[i].label,
+                     user, cases[i].user);
+        json_decref(obj);
+        json_decref(eng);
+    }
 }
 
 /* r->out: a key set again keeps its place and takes the new value (as a
@@ -260,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_fragment_without_name),
         cmocka_unit_test(test_link_variables),
         cmocka_unit_test(test_link_env_injected_and_not_user),
+        cmocka_unit_test(test_link_env_label_spellings),
         cmocka_unit_test(test_members_set_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,7 +133,7 @@ static int check_service(const char *name, const json_t *entry, const json_t *sp
                          const struct dcs_translate_opts *o)
 {
     const json_t *svc = json_object_get(entry, "service");
-    struct dcs_reverse_ctx ctx = {"/api/app/v1/", o->namespace_, NULL, NULL, NULL, NULL, NULL};
+    struct dcs_reverse_ctx ctx = {"/api/app/v1/", o->namespace_, NULL, NULL, NULL, NULL};
     json_t *eng = json_pack("{s:O}", "Spec", spec), *obj, *v;
     const char *field;
     int bad = 0;
