@@ -22,18 +22,28 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
     return dcs_strbuf_append(data, buffer, size) == DCS_OK;
 }
 
-/* Could a YAML 1.1 reader take this plain scalar for anything but text? */
+/* What a plain scalar may hold here: letters, digits and "_./@-=". */
+static bool plain_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '/' || c == '@' || c == '-' || c == '=';
+}
+
+/* Could a YAML 1.1 reader take this plain scalar for anything but text?
+ * Asked of every scalar: the words are compared only with a scalar as
+ * short as they are. */
 static bool plain_safe(const char *s)
 {
     static const char *const words[] = {"y", "n", "yes", "no", "true", "false",
                                         "on", "off", "null", "~", NULL};
+    size_t n;
 
-    if (!*s || !(isalpha((unsigned char)*s) || *s == '/' || *s == '_'))
+    if (!(isalpha((unsigned char)*s) || *s == '/' || *s == '_'))
         return false;
-    for (const char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("_./@-=", *p))
+    for (n = 0; s[n]; n++)
+        if (!plain_char((unsigned char)s[n]))
             return false;
-    for (const char *const *w = words; *w; w++)
+    for (const char *const *w = words; n <= 5 && *w; w++)
         if (!strcasecmp(s, *w))
             return false;
     return true;
@@ -97,49 +107,64 @@ static unsigned long utf8_value(const unsigned char *p, size_t w)
     return v;
 }
 
-/* libyaml's escape of the character v in a double-quoted scalar. */
-static void put_escape(struct yw *w, unsigned long v)
+/* libyaml's escape of the character v in a double-quoted scalar, at out;
+ * returns its end (at most 10 bytes). */
+static char *put_escape(char *out, unsigned long v)
 {
     static const struct { unsigned long v; char c; } named[] = {
         {0x00, '0'}, {0x07, 'a'}, {0x08, 'b'}, {0x09, 't'}, {0x0A, 'n'}, {0x0B, 'v'},
         {0x0C, 'f'}, {0x0D, 'r'}, {0x1B, 'e'}, {0x22, '"'}, {0x5C, '\\'}, {0x85, 'N'},
         {0xA0, '_'}, {0x2028, 'L'}, {0x2029, 'P'}};
-    char out[12];
     int digits = v <= 0xFF ? 2 : v <= 0xFFFF ? 4 : 8;
 
+    *out++ = '\\';
     for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
         if (named[i].v == v) {
-            out[0] = '\\';
-            out[1] = named[i].c;
-            put(w, out, 2);
-            return;
+            *out++ = named[i].c;
+            return out;
         }
-    out[0] = '\\';
-    out[1] = digits == 2 ? 'x' : digits == 4 ? 'u' : 'U';
+    *out++ = digits == 2 ? 'x' : digits == 4 ? 'u' : 'U';
     for (int i = 0; i < digits; i++) {
         unsigned d = (unsigned)(v >> (4 * (digits - 1 - i))) & 0xF;
-        out[2 + i] = (char)(d < 10 ? '0' + d : 'A' + d - 10);
+        *out++ = (char)(d < 10 ? '0' + d : 'A' + d - 10);
     }
-    put(w, out, (size_t)(2 + digits));
+    return out;
 }
 
+/* Written into room made once: an escape is at most four bytes for each
+ * byte it stands for (\xXX for one), and the JSON of a dcswarm.spec label
+ * needs one for every quote. */
 static void put_double_quoted(struct yw *w, const char *text, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)text, *end = p + len, *run = p;
+    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    struct dcs_strbuf *b = w->b;
+    char *out;
 
-    put(w, "\"", 1);
+    if (!dcs_strbuf_reserve(b, 4 * len + 2))
+        return;
+    out = b->data + b->len;
+    *out++ = '"';
     while (p < end) {
-        size_t n = utf8_width(*p);
+        size_t n;
+        if (*p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\') {
+            *out++ = (char)*p++; /* printable ASCII, the most of any text */
+            continue;
+        }
+        n = utf8_width(*p);
+        if (n > (size_t)(end - p))
+            n = (size_t)(end - p); /* cut short: jansson's strings are not */
         if (!printable(p) || is_break(p) || (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ||
             *p == '"' || *p == '\\') {
-            put(w, (const char *)run, (size_t)(p - run));
-            put_escape(w, utf8_value(p, n));
-            run = p + n;
+            out = put_escape(out, utf8_value(p, n));
+        } else {
+            memcpy(out, p, n);
+            out += n;
         }
         p += n;
     }
-    put(w, (const char *)run, (size_t)(end - run));
-    put(w, "\"", 1);
+    *out++ = '"';
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
 }
 
 static void put_scalar(struct yw *w, const char *text, size_t len)

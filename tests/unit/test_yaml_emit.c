@@ -138,6 +138,37 @@ static void test_every_word_as_key_and_value(void **state)
     json_decref(doc);
 }
 
+/* Both writers ask one function whether a scalar may go plain: what it
+ * answers, held here on its own.  YAML 1.1's words for booleans and null,
+ * in any case, are quoted; a longer word that starts like one is not. */
+static void test_plain_or_quoted(void **state)
+{
+    static const struct {
+        const char *s, *yaml;
+    } cases[] = {
+        {"yes", "\"yes\""},     {"YES", "\"YES\""},   {"n", "\"n\""},
+        {"On", "\"On\""},       {"off", "\"off\""},   {"true", "\"true\""},
+        {"False", "\"False\""}, {"NULL", "\"NULL\""}, {"~", "\"~\""},
+        {"falsey", "falsey"},   {"nulls", "nulls"},   {"yes1", "yes1"},
+        {"a.b/c@d-e=f", "a.b/c@d-e=f"}, {"_x", "_x"}, {"/data", "/data"},
+        {"1x", "\"1x\""},       {"a b", "\"a b\""},   {"a:b", "\"a:b\""},
+        {"\xc3\xa9t\xc3\xa9", "\"\xc3\xa9t\xc3\xa9\""},
+        {"tab\t\"q\"\\", "\"tab\\t\\\"q\\\"\\\\\""},
+    };
+    char want[128], *got;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *doc = json_pack("{s:s}", "k", cases[i].s);
+        got = dcs_yaml_emit(doc, NULL);
+        snprintf(want, sizeof(want), "k: %s\n", cases[i].yaml);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+        json_decref(doc);
+    }
+}
+
 /* Keys libyaml writes as "? key": the whole document is libyaml's. */
 static void test_complex_keys(void **state)
 {
@@ -174,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_every_word_as_key_and_value),
+        cmocka_unit_test(test_plain_or_quoted),
         cmocka_unit_test(test_complex_keys),
         cmocka_unit_test(test_random_documents),
     };
