@@ -34,8 +34,13 @@ static json_t *random_object(int depth)
     char key[16];
 
     for (unsigned i = 0; i < n; i++) {
-        int len = 1 + (int)next(8);
-        for (int k = 0; k < len; k++)
+        int len = (int)next(9), k = 0; /* the empty key too */
+        if (len && next(16) == 0) {    /* and a first byte past ASCII */
+            key[k++] = (char)0xc3;
+            key[k++] = (char)0xa9;
+            len += 2;
+        }
+        for (; k < len; k++)
             key[k] = (char)('a' + next(next(2) ? 3 : 26)); /* shared prefixes too */
         key[len] = 0;
         json_object_set_new(o, key, random_value(depth + 1));
