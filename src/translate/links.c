@@ -29,19 +29,6 @@ static size_t env_prefix(const char *alias, char *out)
     return i;
 }
 
-/* TCP before UDP, then by port: the order the Engine's links use. */
-static int port_cmp(const void *a, const void *b)
-{
-    const json_t *pa = *(json_t *const *)a, *pb = *(json_t *const *)b;
-    int ua = !strcmp(json_string_value(json_object_get(pa, "protocol")), "udp");
-    int ub = !strcmp(json_string_value(json_object_get(pb, "protocol")), "udp");
-
-    if (ua != ub)
-        return ua - ub;
-    return (int)(json_integer_value(json_object_get(pa, "inner_port")) -
-                 json_integer_value(json_object_get(pb, "inner_port")));
-}
-
 /* The variables of one link as (name, value) pairs in one buffer: a large
  * stack sets some forty per link, too many for a JSON object each. */
 struct lvar {
@@ -159,7 +146,19 @@ struct port_text {
     char head[48]; /* PORT_<port>_<PROTO> */
     char num[24];
     size_t head_len, num_len;
+    long long port;
+    bool udp;
 };
+
+/* TCP before UDP, then by port: the order the Engine's links use. */
+static int port_cmp(const void *a, const void *b)
+{
+    const struct port_text *x = a, *y = b;
+
+    if (x->udp != y->udp)
+        return x->udp - y->udp;
+    return (x->port > y->port) - (x->port < y->port);
+}
 
 static void port_text(struct port_text *t, const json_t *port)
 {
@@ -168,6 +167,8 @@ static void port_text(struct port_text *t, const json_t *port)
     size_t k;
 
     t->proto = json_string_value(json_object_get(port, "protocol"));
+    t->port = n;
+    t->udp = !strcmp(t->proto, "udp");
     for (k = 0; t->proto[k] && k < sizeof(upper) - 1; k++)
         upper[k] = (char)toupper((unsigned char)t->proto[k]);
     upper[k] = 0;
@@ -218,23 +219,14 @@ static void env_vars(struct lvars *l, const char *prefix, const json_t *envvars)
 /* The ports in the Engine's order, their texts made once for both sets. */
 static struct port_text *port_texts(const json_t *ports, size_t *n)
 {
-    json_t **sorted;
     struct port_text *texts;
 
     *n = json_array_size(ports);
-    sorted = malloc((*n ? *n : 1) * sizeof(*sorted));
-    texts = malloc((*n ? *n : 1) * sizeof(*texts));
-    if (!sorted || !texts) {
-        free(sorted);
-        free(texts);
+    if (!(texts = malloc((*n ? *n : 1) * sizeof(*texts))))
         return NULL;
-    }
     for (size_t i = 0; i < *n; i++)
-        sorted[i] = json_array_get(ports, i);
-    qsort(sorted, *n, sizeof(*sorted), port_cmp);
-    for (size_t i = 0; i < *n; i++)
-        port_text(&texts[i], sorted[i]);
-    free(sorted);
+        port_text(&texts[i], json_array_get(ports, i));
+    qsort(texts, *n, sizeof(*texts), port_cmp);
     return texts;
 }
 
