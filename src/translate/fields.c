@@ -468,6 +468,11 @@ static bool env_injected(const struct env_name *inj, size_t n, const char *key, 
  * otherwise. */
 static long plain_names(const char *s, struct env_name *out)
 {
+    /* What ends a name, or makes the label something else to read: a
+     * quote, an escape, a control character (not JSON: jansson refuses). */
+    static const char stop[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+                               "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c"
+                               "\x1d\x1e\x1f";
     long n = 0;
     const char *q;
 
@@ -476,7 +481,7 @@ static long plain_names(const char *s, struct env_name *out)
     if (*s == ']')
         return s[1] ? -1 : 0;
     for (;;) {
-        if (*s++ != '"' || !(q = strpbrk(s, "\"\\")) || *q == '\\')
+        if (*s++ != '"' || !(q = strpbrk(s, stop)) || *q != '"')
             return -1;
         if (out)
             out[n] = (struct env_name){s, (size_t)(q - s)};

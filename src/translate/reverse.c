@@ -457,6 +457,24 @@ static json_t *link_target(const struct rev *r)
     return t;
 }
 
+/* link_variables and calculated_envvars as text, into views. */
+static int write_env_views(const struct rev *r, struct rev_views *views,
+                           struct dcs_error *err)
+{
+    const char *name = json_string_value(dcs_rev_get(r, "name"));
+    json_t *target = name ? link_target(r) : NULL;
+
+    if (target)
+        dcs_link_variables_write(&views->links, name, target, views->indent, 1, views->base);
+    else
+        dcs_strbuf_append(&views->links, "{}", 2);
+    json_decref(target);
+    write_calculated_envvars(r, views);
+    if (views->calculated.failed || views->links.failed || (name && !target))
+        return dcs_error_status(err, 500, NULL, "out of memory");
+    return DCS_OK;
+}
+
 /* The object as text: its members as they are, and the two largest, some
  * eighty variables a service, written where they are made. */
 int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
@@ -466,21 +484,12 @@ int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
     struct dcs_json_member m[DCS_REV_MEMBERS + 2];
     struct rev r = {.out = m};
     struct rev_views views;
-    const char *name;
-    json_t *target = NULL;
     int rc;
 
     views_init(&views, indent, base);
     rc = reverse_build(&r, engine_service, ctx, err);
-    name = json_string_value(dcs_rev_get(&r, "name"));
-    if (rc == DCS_OK && name && (target = link_target(&r)))
-        dcs_link_variables_write(&views.links, name, target, indent, 1, base);
-    else if (rc == DCS_OK)
-        dcs_strbuf_append(&views.links, "{}", 2);
     if (rc == DCS_OK)
-        write_calculated_envvars(&r, &views);
-    if (rc == DCS_OK && (views.calculated.failed || views.links.failed || (name && !target)))
-        rc = dcs_error_status(err, 500, NULL, "out of memory");
+        rc = write_env_views(&r, &views, err);
     if (rc == DCS_OK) {
         m[r.n_out] = (struct dcs_json_member){"calculated_envvars", NULL,
                                               views.calculated.data, views.calculated.len};
@@ -488,7 +497,6 @@ int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
                                                   views.links.len};
         dcs_json_write_members(b, m, r.n_out + 2, indent, base);
     }
-    json_decref(target);
     rev_release(&r);
     dcs_strbuf_release(&views.calculated);
     dcs_strbuf_release(&views.links);

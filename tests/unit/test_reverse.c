@@ -230,6 +230,7 @@ static void test_link_env_label_spellings(void **state)
         {"[\"D\",\"A\"]", "B_C"},   {"[]", "A B_C D"},
         {"[\"B_C\"", "A B_C D"},    {"[\"B_C\"]x", "A B_C D"},
         {"{\"B_C\": 1}", "A B_C D"}, {NULL, "A B_C D"},
+        {"[\"D\",\"x\ty\"]", "A B_C D"}, /* a raw tab: not JSON */
     };
     struct dcs_reverse_ctx ctx = {"/api/app/v1/", NULL, NULL, NULL, NULL, NULL};
 
