@@ -491,11 +491,12 @@ int dcs_reverse_write(struct dcs_strbuf *b, const json_t *engine_service,
     if (rc == DCS_OK)
         rc = write_env_views(&r, &views, err);
     if (rc == DCS_OK) {
-        m[r.n_out] = (struct dcs_json_member){"calculated_envvars", NULL,
-                                              views.calculated.data, views.calculated.len};
-        m[r.n_out + 1] = (struct dcs_json_member){"link_variables", NULL, views.links.data,
-                                                  views.links.len};
-        dcs_json_write_members(b, m, r.n_out + 2, indent, base);
+        m[r.n_out++] = (struct dcs_json_member){"calculated_envvars", NULL,
+                                                views.calculated.data, views.calculated.len};
+        m[r.n_out++] = (struct dcs_json_member){"link_variables", NULL, views.links.data,
+                                                views.links.len};
+        /* Sorted in place: counted in n_out, rev_release finds every value. */
+        dcs_json_write_members(b, m, r.n_out, indent, base);
     }
     rev_release(&r);
     dcs_strbuf_release(&views.calculated);
