@@ -463,57 +463,46 @@ static bool env_injected(const struct env_name *inj, size_t n, const char *key, 
     return false;
 }
 
-/* The names of a link-env label as dcswarm writes it, ["A","B"] with no
- * escape, pointed at in place (into out, if not NULL); -1 if it reads
- * otherwise. */
-static long plain_names(const char *s, struct env_name *out)
+/* The names of a link-env label of len bytes as dcswarm writes it,
+ * ["A","B"] with no escape, pointed at in place in out; -1 if it reads
+ * otherwise (an escape, or a control character: not JSON, jansson refuses). */
+static long plain_names(const char *s, size_t len, struct env_name *out)
 {
-    /* What ends a name, or makes the label something else to read: a
-     * quote, an escape, a control character (not JSON: jansson refuses). */
-    static const char stop[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
-                               "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c"
-                               "\x1d\x1e\x1f";
+    const char *end = s + len, *q;
     long n = 0;
-    const char *q;
 
-    if (*s++ != '[')
+    if (!len || *s++ != '[')
         return -1;
     if (*s == ']')
-        return s[1] ? -1 : 0;
+        return s + 1 == end ? 0 : -1;
     for (;;) {
-        if (*s++ != '"' || !(q = strpbrk(s, stop)) || *q != '"')
+        if (*s++ != '"')
             return -1;
-        if (out)
-            out[n] = (struct env_name){s, (size_t)(q - s)};
-        n++;
+        q = s + dcs_json_plain_prefix(s, (size_t)(end - s));
+        if (q == end || *q != '"')
+            return -1;
+        out[n++] = (struct env_name){s, (size_t)(q - s)};
         s = q + 1;
         if (*s == ']')
-            return s[1] ? -1 : n;
+            return s + 1 == end ? n : -1;
         if (*s++ != ',')
             return -1;
     }
 }
 
-/* The label's names: in place, or from the label parsed (r->injected). */
+/* The label's names: in place, or from the label parsed (r->injected).  A
+ * name takes three bytes at least ("",), in any spelling of the array. */
 static struct env_name *label_names(struct rev *r, const char *label, size_t *n)
 {
-    long plain = label ? plain_names(label, NULL) : 0;
-    bool parse = plain < 0;
-    struct env_name *names;
+    size_t len = label ? strlen(label) : 0, i;
+    struct env_name *names = malloc((len / 3 + 1) * sizeof(*names));
+    long plain = names && label ? plain_names(label, len, names) : 0;
     const json_t *v;
-    size_t i;
 
-    if (parse) {
-        r->injected = json_loads(label, 0, NULL);
-        plain = (long)json_array_size(r->injected);
-    }
-    *n = 0;
-    if (!(names = malloc(((size_t)plain + 1) * sizeof(*names))))
-        return NULL;
-    if (!parse) {
-        *n = label ? (size_t)plain_names(label, names) : 0;
+    *n = plain > 0 ? (size_t)plain : 0;
+    if (!names || plain >= 0)
         return names;
-    }
+    r->injected = json_loads(label, 0, NULL);
     json_array_foreach(r->injected, i, v)
         if (json_is_string(v))
             names[(*n)++] = (struct env_name){json_string_value(v), json_string_length(v)};

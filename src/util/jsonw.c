@@ -163,6 +163,21 @@ static char *put_escaped(char *p, unsigned char c)
     return p + 5;
 }
 
+size_t dcs_json_plain_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t w;
+
+    for (; n - i >= 8; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_needs_escape(w))
+            break;
+    }
+    while (i < n && !escapes[(unsigned char)s[i]])
+        i++;
+    return i;
+}
+
 /* Eight bytes at a time while none needs an escape, else byte by byte for
  * the next eight; the worst case (every byte a \u00XX) is reserved up
  * front, so nothing is checked per byte. */

@@ -62,6 +62,10 @@ void dcs_json_newline(struct dcs_strbuf *b, int indent, int depth, int base);
  * writes strings (s must be valid UTF-8). */
 void dcs_json_write_string(struct dcs_strbuf *b, const char *s, size_t n);
 
+/* How many of the first bytes of s[0..n) a JSON string holds as they are:
+ * those before the first quote, backslash or control character. */
+size_t dcs_json_plain_prefix(const char *s, size_t n);
+
 /* v compact with sorted keys, as a malloc'd string (NULL on failure). */
 char *dcs_json_compact(const json_t *v);
 

@@ -135,11 +135,30 @@ static void test_raw_members(void **state)
     }
 }
 
+/* dcs_json_plain_prefix stops where a naive walk stops: at the first
+ * quote, backslash or byte below 0x20, wherever it falls in a word. */
+static void test_plain_prefix(void **state)
+{
+    static const char special[] = {'"', '\\', 0x01, 0x1f, 0x00, 0x7f, ' ', (char)0xc3};
+    char s[40];
+
+    (void)state;
+    for (int i = 0; i < 20000; i++) {
+        size_t n = next(sizeof(s)), want = 0;
+        for (size_t k = 0; k < n; k++)
+            s[k] = next(4) ? (char)('a' + next(26)) : special[next(sizeof(special))];
+        while (want < n && s[want] != '"' && s[want] != '\\' && (unsigned char)s[want] >= 0x20)
+            want++;
+        assert_int_equal(dcs_json_plain_prefix(s, n), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_documents),
         cmocka_unit_test(test_raw_members),
+        cmocka_unit_test(test_plain_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
