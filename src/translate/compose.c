@@ -253,7 +253,6 @@ int dcs_compose_render(const json_t *spec, const json_t *service, struct dcs_str
 /* Each network and volume kept once, as the YAML it is written as: a
  * stack of 100,000 services names 100,000 volumes, which as JSON values
  * would weigh more than everything else translating holds. */
-
 struct dcs_compose_tail {
     struct dcs_strmap seen[TAIL_PARTS];
     struct dcs_strbuf yaml[TAIL_PARTS];

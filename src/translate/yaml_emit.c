@@ -132,8 +132,8 @@ static char *put_escape(char *out, unsigned long v)
 }
 
 /* Written into room made once: an escape is at most four bytes for each
- * byte it stands for (\xXX for one), and the JSON of a dcswarm.spec label
- * needs one for every quote. */
+ * byte it stands for (a backslash, 'x' and two hex digits for one), and the
+ * JSON of a dcswarm.spec label needs one for every quote. */
 static void put_double_quoted(struct yw *w, const char *text, size_t len)
 {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
